@@ -1,0 +1,18 @@
+// The addon's entry point. Node-API addons are context-aware: this runs once per
+// environment (main thread and each worker thread); the kernels and their thread pool are
+// process-wide and hold no JS state.
+#include <napi.h>
+
+#include "bindings.h"
+
+namespace {
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  tessera_binding::register_runtime(env, exports);
+  tessera_binding::register_attention(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tessera, init)

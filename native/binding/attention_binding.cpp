@@ -1,0 +1,138 @@
+// attentionSync(args) and attentionAsync(args) -> Promise<void>.
+// args: { q, k, v, out: Float32Array, lse?: Float32Array, keyLengths?: Int32Array,
+//         batch, seqQ, seqK, heads, headDim, qStrides, kStrides, vStrides, outStrides: [4],
+//         scale, causal, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads }
+// The TypeScript layer validates first with friendlier messages; these checks are the
+// safety net that keeps a direct caller from reading or writing out of bounds.
+#include <napi.h>
+
+#include <utility>
+#include <vector>
+
+#include "args.h"
+#include "bindings.h"
+#include "tessera/attention.h"
+
+namespace tessera_binding {
+namespace {
+
+tessera::Strides4 to_strides(const std::vector<int64_t>& s) { return {s[0], s[1], s[2], s[3]}; }
+
+tessera::Isa parse_isa(Napi::Env env, const std::string& name) {
+  if (name == "auto") return tessera::Isa::kAuto;
+  if (name == "scalar") return tessera::Isa::kScalar;
+  if (name == "avx2") return tessera::Isa::kAvx2;
+  if (name == "avx512") return tessera::Isa::kAvx512;
+  throw status_error(env, tessera::Status::Invalid("isa: expected 'auto', 'scalar', 'avx2' or "
+                                                   "'avx512', received '" + name + "'"));
+}
+
+// Checks one [B, N, H, D] operand against its buffer and returns its strides.
+tessera::Strides4 operand(const Napi::Object& args, const char* name, const char* strides_key,
+                          const std::vector<int64_t>& sizes, size_t length) {
+  std::vector<int64_t> strides = require_int_array(args, strides_key, 4);
+  check_extent(args.Env(), name, sizes, strides, length);
+  return to_strides(strides);
+}
+
+struct AttentionCall {
+  tessera::AttentionParams params;
+  tessera::RunOptions options;
+};
+
+AttentionCall unpack(const Napi::Object& args) {
+  AttentionCall call;
+  tessera::AttentionParams& p = call.params;
+  p.batch = require_int(args, "batch", 1);
+  p.seq_q = require_int(args, "seqQ", 1);
+  p.seq_k = require_int(args, "seqK", 1);
+  p.heads = require_int(args, "heads", 1);
+  p.head_dim = require_int(args, "headDim", 1);
+  const TypedView<float> q = require_float32(args, "q");
+  const TypedView<float> k = require_float32(args, "k");
+  const TypedView<float> v = require_float32(args, "v");
+  const TypedView<float> out = require_float32(args, "out");
+  const std::vector<int64_t> q_sizes{p.batch, p.seq_q, p.heads, p.head_dim};
+  const std::vector<int64_t> kv_sizes{p.batch, p.seq_k, p.heads, p.head_dim};
+  p.q_strides = operand(args, "q", "qStrides", q_sizes, q.length);
+  p.k_strides = operand(args, "k", "kStrides", kv_sizes, k.length);
+  p.v_strides = operand(args, "v", "vStrides", kv_sizes, v.length);
+  p.out_strides = operand(args, "out", "outStrides", q_sizes, out.length);
+  p.q = q.data;
+  p.k = k.data;
+  p.v = v.data;
+  p.out = out.data;
+
+  const TypedView<float> lse = optional_float32(args, "lse");
+  if (lse.data && lse.length < static_cast<size_t>(p.batch * p.heads * p.seq_q)) {
+    throw status_error(args.Env(), tessera::Status::Invalid("lse: expected B * H * Nq elements"));
+  }
+  p.lse = lse.data;
+  const TypedView<int32_t> key_lengths = optional_int32(args, "keyLengths");
+  if (key_lengths.data && key_lengths.length != static_cast<size_t>(p.batch)) {
+    throw status_error(args.Env(), tessera::Status::Invalid("keyLengths: expected B elements"));
+  }
+  p.key_lengths = key_lengths.data;
+  p.scale = static_cast<float>(require_number(args, "scale"));
+  p.causal = optional_bool(args, "causal");
+  call.options.isa = parse_isa(args.Env(), optional_string(args, "isa", "auto"));
+  call.options.max_threads = static_cast<int>(require_int(args, "threads", 0));
+  return call;
+}
+
+Napi::Value attention_sync(const Napi::CallbackInfo& info) {
+  AttentionCall call = unpack(require_object(info[0], "args"));
+  tessera::Status status = tessera::flash_attention(call.params, call.options);
+  if (!status.ok()) throw status_error(info.Env(), status);
+  return info.Env().Undefined();
+}
+
+// Runs the kernel on a libuv worker; the buffers stay referenced until it settles.
+class AttentionWorker : public Napi::AsyncWorker {
+ public:
+  AttentionWorker(Napi::Env env, AttentionCall call, const Napi::Object& args)
+      : Napi::AsyncWorker(env, "tessera.attention"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        call_(std::move(call)),
+        args_(Napi::Persistent(args)) {
+    for (const char* key : {"q", "k", "v", "out", "lse", "keyLengths"}) {
+      buffers_.push_back(Napi::Persistent(args.Get(key)));
+    }
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override { status_ = tessera::flash_attention(call_.params, call_.options); }
+
+  void OnOK() override {
+    if (status_.ok()) {
+      deferred_.Resolve(Env().Undefined());
+    } else {
+      deferred_.Reject(status_error(Env(), status_).Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  AttentionCall call_;
+  Napi::ObjectReference args_;
+  std::vector<Napi::Reference<Napi::Value>> buffers_;
+  tessera::Status status_;
+};
+
+Napi::Value attention_async(const Napi::CallbackInfo& info) {
+  Napi::Object args = require_object(info[0], "args");
+  auto* worker = new AttentionWorker(info.Env(), unpack(args), args);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();  // the worker deletes itself once settled
+  return promise;
+}
+
+}  // namespace
+
+void register_attention(Napi::Env env, Napi::Object exports) {
+  exports.Set("attentionSync", Napi::Function::New(env, attention_sync, "attentionSync"));
+  exports.Set("attentionAsync", Napi::Function::New(env, attention_async, "attentionAsync"));
+}
+
+}  // namespace tessera_binding

@@ -1,0 +1,58 @@
+// AVX2 + FMA vector traits for the templated CPU kernels. Include only from translation
+// units compiled with -mavx2 -mfma.
+#pragma once
+
+#include <immintrin.h>
+
+#include "common/exp2_poly.h"
+
+namespace tessera {
+
+struct Avx2 {
+  using V = __m256;
+  static constexpr int W = 8;  // floats per vector
+  // Microkernel shapes (16 ymm registers): 6 rows x 2 vectors = 12 accumulators.
+  static constexpr int MR = 6;
+  static constexpr int NV_QK = 2;
+  static constexpr int NV_PV = 2;
+  static constexpr int BQ = 60;  // query rows per tile (multiple of MR)
+
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V load(const float* p) { return _mm256_load_ps(p); }
+  static void store(float* p, V x) { _mm256_store_ps(p, x); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }
+
+  static float reduce_max(V x) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+  }
+  static float reduce_add(V x) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+
+  // 2^x; exactly 0 for x <= -127 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).
+  static V exp2(V x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-127.0f));
+    const V n = _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const V f = _mm256_sub_ps(x, n);  // [-0.5, 0.5]
+    V p = _mm256_set1_ps(exp2_poly::kC[exp2_poly::kDegree]);
+    for (int i = exp2_poly::kDegree - 1; i >= 0; i--) {
+      p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(exp2_poly::kC[i]));
+    }
+    const __m256i bits =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+  }
+};
+
+}  // namespace tessera

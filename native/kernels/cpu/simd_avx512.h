@@ -1,0 +1,49 @@
+// AVX-512 vector traits for the templated CPU kernels. Include only from translation units
+// compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma.
+#pragma once
+
+#include <immintrin.h>
+
+#include "common/exp2_poly.h"
+
+namespace tessera {
+
+struct Avx512 {
+  using V = __m512;
+  static constexpr int W = 16;  // floats per vector
+  // Microkernel shapes: MR query rows x NV_QK vectors of keys for q k^T (4 x 64 keys), and
+  // MR rows x NV_PV vectors of head dims for p v (4 x 64 dims): 16 accumulators each.
+  static constexpr int MR = 4;
+  static constexpr int NV_QK = 4;
+  static constexpr int NV_PV = 4;
+  static constexpr int BQ = 64;  // query rows per tile (multiple of MR)
+
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V load(const float* p) { return _mm512_load_ps(p); }
+  static void store(float* p, V x) { _mm512_store_ps(p, x); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static float reduce_max(V x) { return _mm512_reduce_max_ps(x); }
+  static float reduce_add(V x) { return _mm512_reduce_add_ps(x); }
+
+  // 2^x; exactly 0 for x <= -127 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).
+  static V exp2(V x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-127.0f));
+    const V n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const V f = _mm512_sub_ps(x, n);  // [-0.5, 0.5]
+    V p = _mm512_set1_ps(exp2_poly::kC[exp2_poly::kDegree]);
+    for (int i = exp2_poly::kDegree - 1; i >= 0; i--) {
+      p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(exp2_poly::kC[i]));
+    }
+    // 2^n built in the exponent field; n = -127 gives the bit pattern of +0.0.
+    const __m512i bits =
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+  }
+};
+
+}  // namespace tessera
