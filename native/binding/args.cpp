@@ -39,8 +39,8 @@ int64_t require_int(const Napi::Object& obj, const char* key, int64_t min_value)
   const double x = require_number(obj, key);
   if (!(x >= static_cast<double>(min_value)) || x > 9007199254740991.0 ||
       x != static_cast<double>(static_cast<int64_t>(x))) {
-    throw arg_error(obj.Env(), std::string(key) + ": expected an integer >= " +
-                                   std::to_string(min_value));
+    throw arg_error(obj.Env(),
+                    std::string(key) + ": expected an integer >= " + std::to_string(min_value));
   }
   return static_cast<int64_t>(x);
 }
@@ -96,8 +96,8 @@ void check_extent(Napi::Env env, const char* name, const std::vector<int64_t>& s
   }
   if (last >= length) {
     throw arg_error(env, std::string(name) + ": shape and strides reach element " +
-                             std::to_string(last) + " but the data has " +
-                             std::to_string(length) + " elements");
+                             std::to_string(last) + " but the data has " + std::to_string(length) +
+                             " elements");
   }
 }
 

@@ -24,7 +24,8 @@ tessera::Isa parse_isa(Napi::Env env, const std::string& name) {
   if (name == "avx2") return tessera::Isa::kAvx2;
   if (name == "avx512") return tessera::Isa::kAvx512;
   throw status_error(env, tessera::Status::Invalid("isa: expected 'auto', 'scalar', 'avx2' or "
-                                                   "'avx512', received '" + name + "'"));
+                                                   "'avx512', received '" +
+                                                   name + "'"));
 }
 
 // Checks one [B, N, H, D] operand against its buffer and returns its strides.

@@ -30,7 +30,7 @@ struct AttentionParams {
   float* lse = nullptr;
   Strides4 q_strides, k_strides, v_strides, out_strides;
   int64_t batch = 0, seq_q = 0, seq_k = 0, heads = 0, head_dim = 0;
-  float scale = 0.0f;                   // already resolved (default 1/sqrt(D) is set by the caller)
+  float scale = 0.0f;  // already resolved (default 1/sqrt(D) is set by the caller)
   bool causal = false;
   const int32_t* key_lengths = nullptr;  // [B] or null
 };

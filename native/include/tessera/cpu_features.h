@@ -7,11 +7,11 @@ namespace tessera {
 enum class Isa { kAuto = 0, kScalar, kAvx2, kAvx512 };
 
 struct CpuFeatures {
-  bool avx2 = false;     // AVX2 + FMA (+ F16C)
-  bool avx512 = false;   // AVX-512 F, DQ, BW, VL
+  bool avx2 = false;    // AVX2 + FMA (+ F16C)
+  bool avx512 = false;  // AVX-512 F, DQ, BW, VL
   bool avx512bf16 = false;
-  bool amx = false;      // AMX tiles (bf16/int8), reported only
-  int cores = 1;         // CPUs this process may run on
+  bool amx = false;  // AMX tiles (bf16/int8), reported only
+  int cores = 1;     // CPUs this process may run on
 };
 
 // Detected once, on first call (thread-safe).

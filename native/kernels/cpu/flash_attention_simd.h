@@ -57,14 +57,14 @@ class QueryTile {
     const size_t floats = static_cast<size_t>(2 * BQ * dp_ + BQ * kBk + 2 * kBk * dp_ + 3 * BQ);
     float* base = scratch_floats(floats);
     if (base == nullptr) return false;
-    q_ = base;                 // [BQ][dp]   q * scale * log2(e), zero padded
-    o_ = q_ + BQ * dp_;        // [BQ][dp]   unnormalized output accumulator
-    s_ = o_ + BQ * dp_;        // [BQ][kBk]  scores, then probabilities
-    kt_ = s_ + BQ * kBk;       // [dp][kBk]  k^T of the key tile
-    v_ = kt_ + dp_ * kBk;      // [kBk][dp]  v of the key tile
-    m_ = v_ + kBk * dp_;       // [BQ]       running max (log2 units)
-    l_ = m_ + BQ;              // [BQ]       running denominator
-    alpha_ = l_ + BQ;          // [BQ]       rescale factor of the current key tile
+    q_ = base;             // [BQ][dp]   q * scale * log2(e), zero padded
+    o_ = q_ + BQ * dp_;    // [BQ][dp]   unnormalized output accumulator
+    s_ = o_ + BQ * dp_;    // [BQ][kBk]  scores, then probabilities
+    kt_ = s_ + BQ * kBk;   // [dp][kBk]  k^T of the key tile
+    v_ = kt_ + dp_ * kBk;  // [kBk][dp]  v of the key tile
+    m_ = v_ + kBk * dp_;   // [BQ]       running max (log2 units)
+    l_ = m_ + BQ;          // [BQ]       running denominator
+    alpha_ = l_ + BQ;      // [BQ]       rescale factor of the current key tile
     return true;
   }
 

@@ -1,0 +1,61 @@
+/** Every error tessera throws is a TesseraError with a stable `code`. */
+export class TesseraError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A bad argument: names the parameter, what was expected and what was received. */
+export class ArgumentError extends TesseraError {
+  readonly param: string;
+
+  constructor(param: string, message: string) {
+    super('ERR_TESSERA_INVALID_ARGUMENT', `${param}: ${message}`);
+    this.param = param;
+  }
+}
+
+/** The request is valid but this CPU, build or platform cannot run it. */
+export class UnsupportedError extends TesseraError {
+  constructor(message: string) {
+    super('ERR_TESSERA_UNSUPPORTED', message);
+  }
+}
+
+/** The native addon could not be loaded; `attempts` lists every path tried and why. */
+export class NativeLoadError extends TesseraError {
+  readonly attempts: { path: string; reason: string }[];
+
+  constructor(attempts: { path: string; reason: string }[]) {
+    const lines = attempts.map((a) => `  - ${a.path}: ${a.reason}`).join('\n');
+    super(
+      'ERR_TESSERA_NATIVE_LOAD',
+      `tessera: could not load the native addon. Tried:\n${lines}\n` +
+        'Build it with `npm run build` (needs cmake and a C++17 compiler).',
+    );
+    this.attempts = attempts;
+  }
+}
+
+/** Turns an error thrown by the addon into the matching TesseraError class. */
+export function fromNative(error: unknown, callerStack?: string): Error {
+  if (!(error instanceof Error)) return new TesseraError('ERR_TESSERA_INTERNAL', String(error));
+  const code = (error as { code?: unknown }).code;
+  let converted: Error;
+  if (code === 'ERR_TESSERA_INVALID_ARGUMENT') {
+    const param = /^(\w+):/.exec(error.message)?.[1] ?? 'args';
+    converted = new ArgumentError(param, error.message.replace(/^\w+:\s*/, ''));
+  } else if (code === 'ERR_TESSERA_UNSUPPORTED') {
+    converted = new UnsupportedError(error.message);
+  } else if (typeof code === 'string' && code.startsWith('ERR_TESSERA_')) {
+    converted = new TesseraError(code, error.message);
+  } else {
+    return error;
+  }
+  if (callerStack) converted.stack = `${converted.name}: ${converted.message}\n${callerStack}`;
+  return converted;
+}

@@ -1,0 +1,92 @@
+/**
+ * The only module that loads the compiled addon, and the typed declaration of its surface.
+ * Looks for a prebuilt binary under prebuilds/<platform>-<arch>/ first, then the local
+ * cmake-js build; if none loads, throws one NativeLoadError listing every path and reason.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { NativeLoadError } from './errors';
+
+export type IsaName = 'auto' | 'scalar' | 'avx2' | 'avx512';
+
+export interface CpuInfo {
+  avx2: boolean;
+  avx512: boolean;
+  avx512bf16: boolean;
+  amx: boolean;
+  /** CPUs this process may run on. */
+  cores: number;
+  /** Worker threads of the shared pool (TESSERA_NUM_THREADS or cores). */
+  threads: number;
+  /** What isa 'auto' resolves to. */
+  isa: Exclude<IsaName, 'auto'>;
+}
+
+/** Arguments of the attention kernels; sizes and strides in elements. */
+export interface NativeAttentionArgs {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  out: Float32Array;
+  lse: Float32Array | null;
+  keyLengths: Int32Array | null;
+  batch: number;
+  seqQ: number;
+  seqK: number;
+  heads: number;
+  headDim: number;
+  qStrides: number[];
+  kStrides: number[];
+  vStrides: number[];
+  outStrides: number[];
+  scale: number;
+  causal: boolean;
+  isa: IsaName;
+  /** 0: the pool's default. */
+  threads: number;
+}
+
+export interface NativeBinding {
+  cpuInfo(): CpuInfo;
+  attentionSync(args: NativeAttentionArgs): void;
+  attentionAsync(args: NativeAttentionArgs): Promise<void>;
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+
+/** Paths tried in order. */
+export function candidatePaths(): string[] {
+  const override = process.env.TESSERA_NATIVE_PATH;
+  return [
+    ...(override ? [path.resolve(override)] : []),
+    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'tessera.node'),
+    path.join(packageRoot, 'build', 'Release', 'tessera.node'),
+    path.join(packageRoot, 'build', 'Debug', 'tessera.node'),
+  ];
+}
+
+function load(): NativeBinding {
+  const attempts: { path: string; reason: string }[] = [];
+  for (const file of candidatePaths()) {
+    if (!fs.existsSync(file)) {
+      attempts.push({ path: file, reason: 'not found' });
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeBinding;
+    } catch (error) {
+      attempts.push({ path: file, reason: (error as Error).message.split('\n')[0] });
+    }
+  }
+  throw new NativeLoadError(attempts);
+}
+
+let binding: NativeBinding | undefined;
+
+/** The loaded addon (loaded on first use, so importing tessera never throws). */
+export function native(): NativeBinding {
+  binding ??= load();
+  return binding;
+}

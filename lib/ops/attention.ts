@@ -1,0 +1,134 @@
+/**
+ * attention(q, k, v, options) and attentionSync: fused flash-style attention.
+ *   q: [B, Nq, H, D], k and v: [B, Nk, H, D] -> out: [B, Nq, H, D]
+ *   with returnLse also lse: [B, H, Nq], the natural log of each row's softmax denominator.
+ * q, k and v may be strided views (for example into a fused QKV buffer [B, N, 3, H, D]).
+ */
+import { ArgumentError } from '../errors';
+import { fromNative } from '../errors';
+import type { IsaName, NativeAttentionArgs } from '../native';
+import { native } from '../native';
+import type { TensorLike } from '../tensor';
+import { Tensor } from '../tensor';
+import { checkOneOf, checkPositiveInt, checkTensor, describeShape } from './validate';
+
+export const MAX_HEAD_DIM = 256;
+
+export interface AttentionOptions {
+  /** Multiplies q k^T; default 1 / sqrt(D). */
+  scale?: number;
+  /** Query i sees only keys j <= i. */
+  causal?: boolean;
+  /** Per batch b, only keys j < keyLengths[b] are seen (padding). */
+  keyLengths?: ArrayLike<number>;
+  /** Also return the per-row log-sum-exp [B, H, Nq]. */
+  returnLse?: boolean;
+  /** Worker threads for this call (default: the shared pool's size). */
+  threads?: number;
+  /** Force a SIMD path (for testing and benchmarking); default 'auto'. */
+  isa?: IsaName;
+}
+
+export interface AttentionWithLse {
+  out: Tensor;
+  lse: Tensor;
+}
+
+const LAYOUT = ['B', 'N', 'H', 'D'] as const;
+const ISAS: readonly IsaName[] = ['auto', 'scalar', 'avx2', 'avx512'];
+
+function checkKeyLengths(keyLengths: ArrayLike<number>, batch: number, seqK: number): Int32Array {
+  if (typeof keyLengths !== 'object' || keyLengths === null || typeof keyLengths.length !== 'number') {
+    throw new ArgumentError('keyLengths', `expected an array of ${batch} integers, received ${String(keyLengths)}`);
+  }
+  if (keyLengths.length !== batch) {
+    throw new ArgumentError('keyLengths', `expected ${batch} entries (one per batch), received ${keyLengths.length}`);
+  }
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const n = keyLengths[b];
+    if (!Number.isInteger(n) || n < 0 || n > seqK) {
+      throw new ArgumentError('keyLengths', `expected keyLengths[${b}] to be an integer in [0, ${seqK}], received ${n}`);
+    }
+    out[b] = n;
+  }
+  return out;
+}
+
+function checkOptions(options: unknown): AttentionOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError('options', `expected an object, received ${options === null ? 'null' : typeof options}`);
+  }
+  return options as AttentionOptions;
+}
+
+/** Validates everything and prepares the output buffers and the native call. */
+function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknown): {
+  args: NativeAttentionArgs;
+  out: Tensor;
+  lse: Tensor | null;
+} {
+  const options = checkOptions(rawOptions);
+  const qStrides = checkTensor('q', q, LAYOUT);
+  const kStrides = checkTensor('k', k, LAYOUT);
+  const vStrides = checkTensor('v', v, LAYOUT);
+  const [batch, seqQ, heads, headDim] = q.shape;
+  const [kb, seqK, kh, kd] = k.shape;
+  if (kb !== batch || kh !== heads || kd !== headDim) {
+    throw new ArgumentError('k', `expected [${batch}, Nk, ${heads}, ${headDim}] to match q's B, H, D, received ${describeShape(k.shape)}`);
+  }
+  if (v.shape[0] !== batch || v.shape[1] !== seqK || v.shape[2] !== heads || v.shape[3] !== headDim) {
+    throw new ArgumentError('v', `expected ${describeShape(k.shape)} (the shape of k), received ${describeShape(v.shape)}`);
+  }
+  if (headDim > MAX_HEAD_DIM) {
+    throw new ArgumentError('q', `expected [B, N, H, D] with D <= ${MAX_HEAD_DIM}, received ${describeShape(q.shape)}`);
+  }
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) {
+    throw new ArgumentError('scale', `expected a finite number, received ${String(scale)}`);
+  }
+  if (options.causal !== undefined && typeof options.causal !== 'boolean') {
+    throw new ArgumentError('causal', `expected a boolean, received ${typeof options.causal}`);
+  }
+  const threads = options.threads === undefined ? 0 : checkPositiveInt('threads', options.threads);
+  const isa = checkOneOf('isa', options.isa ?? 'auto', ISAS);
+  const keyLengths = options.keyLengths === undefined ? null : checkKeyLengths(options.keyLengths, batch, seqK);
+
+  const out = Tensor.zeros([batch, seqQ, heads, headDim]);
+  const lse = options.returnLse ? Tensor.zeros([batch, heads, seqQ]) : null;
+  const args: NativeAttentionArgs = {
+    q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data ?? null, keyLengths,
+    batch, seqQ, seqK, heads, headDim,
+    qStrides, kStrides, vStrides, outStrides: [...out.strides],
+    scale, causal: options.causal ?? false, isa, threads,
+  };
+  return { args, out, lse };
+}
+
+/** Synchronous attention: blocks the calling thread; use for small inputs. */
+export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): AttentionWithLse;
+export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor;
+export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor | AttentionWithLse {
+  const { args, out, lse } = prepare(q, k, v, options);
+  try {
+    native().attentionSync(args);
+  } catch (error) {
+    throw fromNative(error);
+  }
+  return lse ? { out, lse } : out;
+}
+
+/** Attention off the event loop; q, k and v stay referenced until the promise settles. */
+export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): Promise<AttentionWithLse>;
+export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor>;
+export async function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor | AttentionWithLse> {
+  const { args, out, lse } = prepare(q, k, v, options);
+  const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
+  try {
+    await native().attentionAsync(args);
+  } catch (error) {
+    throw fromNative(error, callerStack);
+  }
+  return lse ? { out, lse } : out;
+}

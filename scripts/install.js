@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// npm install hook: use the prebuilt binary for this platform when it loads, otherwise
+// build the addon from source with cmake-js (needs cmake and a C++17 compiler).
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tessera.node');
+
+function prebuiltLoads() {
+  if (!fs.existsSync(prebuilt)) return false;
+  try {
+    require(prebuilt);
+    return true;
+  } catch (error) {
+    console.warn(`tessera: prebuilt ${prebuilt} does not load (${error.message.split('\n')[0]}); building from source`);
+    return false;
+  }
+}
+
+if (prebuiltLoads() && !process.env.TESSERA_BUILD_FROM_SOURCE) {
+  console.log(`tessera: using prebuilt ${path.relative(root, prebuilt)}`);
+} else {
+  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+  const result = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
