@@ -1,19 +1,20 @@
-// The tiled flash-attention forward kernel, written once over a SIMD traits type S
-// (Avx512 or Avx2) and instantiated in a translation unit compiled for that ISA.
-//
-// For each (b, h, query tile of S::BQ rows): pack the tile of q (scaled by scale*log2(e)),
-// then for each key tile of kBk keys pack k^T and v, compute the score tile with a register-
-// blocked microkernel, update the running max / denominator (online softmax in exp2 form)
-// and accumulate p v into the output tile. The Nq x Nk score matrix is never formed: extra
-// memory per worker is O((BQ + kBk) * D).
+// A task is a block of up to kSubTiles * S::BQ query rows of one (b, h). Its q rows are packed
+// transposed (q^T, scaled by scale*log2(e)) once. Then for each tile of S::BK keys, and for each
+// sub-tile of S::BQ queries, a register-blocked microkernel forms the transposed score tile
+// s^T[key][query] from the key tile's k and v rows copied into contiguous buffers (gathered by
+// row, so a tile may hold any keys; the copy also avoids cache-set conflicts of strided rows), the
+// online softmax runs down the key axis with queries in SIMD lanes (no horizontal reductions),
+// and p v is accumulated into the output rows. The Nq x Nk score matrix is never formed: extra
+// memory per worker is O((rows + BK) * D).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "cpu/attention_common.h"
 #include "tessera/attention.h"
@@ -24,9 +25,19 @@ namespace flash_simd {
 
 using namespace attention_detail;
 
-constexpr int64_t kBk = 64;  // keys per tile
+constexpr int64_t kSubTiles = 4;  // score tiles per task: each key tile is reused this often
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Calls f(std::integral_constant<int, n>) for a run-time n in [1, N], so microkernels can keep
+// their register blocks as compile-time arrays for short tails too.
+template <int N, class F>
+void with_count(int64_t n, F&& f) {
+  if constexpr (N > 1) {
+    if (n < N) return with_count<N - 1>(n, std::forward<F>(f));
+  }
+  f(std::integral_constant<int, N>{});
+}
 
 // Per-worker scratch, 64-byte aligned, grown on demand and kept for the thread's lifetime.
 inline float* scratch_floats(size_t count) {
@@ -43,176 +54,202 @@ inline float* scratch_floats(size_t count) {
 }
 
 template <class S>
-class QueryTile {
+class QueryBlock {
  public:
+  using V = typename S::V;
   static constexpr int W = S::W;
   static constexpr int64_t BQ = S::BQ;
-  static constexpr int64_t kKeyBlock = S::NV_QK * W;  // keys per q k^T microkernel
+  static constexpr int64_t BK = S::BK;
+  static constexpr int64_t kRows = BQ * kSubTiles;
 
   // Returns false when the scratch buffer could not be allocated.
   bool init(const AttentionParams& p) {
     p_ = &p;
     d_ = p.head_dim;
     dp_ = round_up(d_, W);
-    const size_t floats = static_cast<size_t>(2 * BQ * dp_ + BQ * kBk + 2 * kBk * dp_ + 3 * BQ);
+    const size_t floats =
+        static_cast<size_t>(kRows * d_ + kRows * dp_ + BK * BQ + 2 * BK * dp_ + 3 * kRows);
     float* base = scratch_floats(floats);
     if (base == nullptr) return false;
-    q_ = base;             // [BQ][dp]   q * scale * log2(e), zero padded
-    o_ = q_ + BQ * dp_;    // [BQ][dp]   unnormalized output accumulator
-    s_ = o_ + BQ * dp_;    // [BQ][kBk]  scores, then probabilities
-    kt_ = s_ + BQ * kBk;   // [dp][kBk]  k^T of the key tile
-    v_ = kt_ + dp_ * kBk;  // [kBk][dp]  v of the key tile
-    m_ = v_ + kBk * dp_;   // [BQ]       running max (log2 units)
-    l_ = m_ + BQ;          // [BQ]       running denominator
-    alpha_ = l_ + BQ;      // [BQ]       rescale factor of the current key tile
+    qt_ = base;                  // [kSubTiles][D][BQ]  q^T * scale * log2(e), zero padded
+    o_ = qt_ + kRows * d_;       // [kRows][dp]         unnormalized output rows
+    st_ = o_ + kRows * dp_;      // [BK][BQ]            s^T of one sub-tile, then p^T
+    kpack_ = st_ + BK * BQ;      // [BK][dp]            k rows of the key tile
+    vpack_ = kpack_ + BK * dp_;  // [BK][dp]          v rows of the key tile, zero padded
+    m_ = vpack_ + BK * dp_;      // [kRows]             running max (log2 units)
+    l_ = m_ + kRows;             // [kRows]             running denominator
+    alpha_ = l_ + kRows;         // [kRows]             rescale factor of the current key tile
     return true;
   }
 
-  // Rows [q0, q0 + qn) of (b, h).
+  // Rows [q0, q0 + qn) of (b, h), qn <= kRows.
   void run(int64_t b, int64_t h, int64_t q0, int64_t qn) {
     b_ = b;
     h_ = h;
     q0_ = q0;
     qn_ = qn;
-    rows_ = round_up(qn, S::MR);
-    pack_q();
-    std::fill(o_, o_ + rows_ * dp_, 0.0f);
-    std::fill(m_, m_ + rows_, kNegInf);
-    std::fill(l_, l_ + rows_, 0.0f);
+    pack_qt();
+    std::fill(o_, o_ + kRows * dp_, 0.0f);
+    std::fill(m_, m_ + kRows, kNegInf);
+    std::fill(l_, l_ + kRows, 0.0f);
     int64_t end = key_limit(*p_, b);
     if (p_->causal) end = std::min(end, q0 + qn);
-    for (int64_t k0 = 0; k0 < end; k0 += kBk) {
-      const int64_t kn = std::min(kBk, end - k0);
-      pack_kv(k0, kn);
-      scores(kn);
-      softmax_update(k0, kn);
-      accumulate_pv(kn);
+    for (int64_t k0 = 0; k0 < end; k0 += BK) {
+      const int64_t kn = std::min(BK, end - k0);
+      gather_keys(k0, kn, end);
+      for (int64_t r0 = 0; r0 < qn; r0 += BQ) {
+        const int64_t nq = std::min(BQ, qn - r0);
+        if (p_->causal && k0 > q0 + r0 + nq - 1) continue;  // no key of this tile is visible
+        const int64_t nqv = (nq + W - 1) / W;
+        scores(r0, nqv, kn);
+        mask_causal(r0, nqv, k0, kn);
+        softmax_update(r0, nqv, kn);
+        accumulate_pv(r0, nq, kn);
+      }
     }
     write_out();
   }
 
  private:
-  // q tile -> q_[r][d] = q[b, q0 + r, h, d] * scale * log2(e)
-  void pack_q() {
+  // qt_[t][d][c] = q[b, q0 + t*BQ + c, h, d] * scale * log2(e); zeros past the last row.
+  void pack_qt() {
     const float factor = p_->scale * kLog2e;
     const int64_t sd = p_->q_strides.dim;
-    for (int64_t r = 0; r < rows_; r++) {
-      float* dst = q_ + r * dp_;
-      if (r < qn_) {
-        const float* src = row_ptr(p_->q, p_->q_strides, b_, q0_ + r, h_);
-        for (int64_t d = 0; d < d_; d++) dst[d] = src[d * sd] * factor;
-        std::fill(dst + d_, dst + dp_, 0.0f);
-      } else {
-        std::fill(dst, dst + dp_, 0.0f);
-      }
+    std::fill(qt_, qt_ + kRows * d_, 0.0f);
+    for (int64_t r = 0; r < qn_; r++) {
+      const float* src = row_ptr(p_->q, p_->q_strides, b_, q0_ + r, h_);
+      float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;
+      for (int64_t d = 0; d < d_; d++) dst[d * BQ] = src[d * sd] * factor;
     }
   }
 
-  // keys [k0, k0 + kn) -> kt_[d][c] (zero columns up to the key block), v_[c][d]
-  void pack_kv(int64_t k0, int64_t kn) {
-    const int64_t cols = round_up(kn, kKeyBlock);
-    const int64_t skd = p_->k_strides.dim, svd = p_->v_strides.dim;
+  // Asks the cache for row n of k and v (the next key tile is fetched while this one runs).
+  void prefetch_kv_row(int64_t n) const {
+    const char* k = reinterpret_cast<const char*>(row_ptr(p_->k, p_->k_strides, b_, n, h_));
+    const char* v = reinterpret_cast<const char*>(row_ptr(p_->v, p_->v_strides, b_, n, h_));
+    const int64_t bytes_k = ((d_ - 1) * p_->k_strides.dim + 1) * 4;
+    const int64_t bytes_v = ((d_ - 1) * p_->v_strides.dim + 1) * 4;
+    for (int64_t off = 0; off < bytes_k; off += 64) __builtin_prefetch(k + off, 0, 2);
+    for (int64_t off = 0; off < bytes_v; off += 64) __builtin_prefetch(v + off, 0, 2);
+  }
+
+  // dst[0 .. dp) = src[d * stride] for d < D, then zeros.
+  void copy_row(float* dst, const float* src, int64_t stride) const {
+    if (stride == 1) {
+      std::copy(src, src + d_, dst);
+    } else {
+      for (int64_t d = 0; d < d_; d++) dst[d] = src[d * stride];
+    }
+    std::fill(dst + d_, dst + dp_, 0.0f);
+  }
+
+  // Keys [k0, k0 + kn) -> kpack_, vpack_ rows; rows up to the microkernel's key multiple are
+  // zeros (their scores are never read).
+  void gather_keys(int64_t k0, int64_t kn, int64_t end) {
     for (int64_t c = 0; c < kn; c++) {
-      const float* k = row_ptr(p_->k, p_->k_strides, b_, k0 + c, h_);
-      for (int64_t d = 0; d < d_; d++) kt_[d * kBk + c] = k[d * skd];
-      const float* v = row_ptr(p_->v, p_->v_strides, b_, k0 + c, h_);
-      float* vdst = v_ + c * dp_;
-      if (svd == 1) {
-        std::memcpy(vdst, v, static_cast<size_t>(d_) * sizeof(float));
-      } else {
-        for (int64_t d = 0; d < d_; d++) vdst[d] = v[d * svd];
-      }
-      std::fill(vdst + d_, vdst + dp_, 0.0f);
+      if (k0 + BK + c < end) prefetch_kv_row(k0 + BK + c);
+      copy_row(kpack_ + c * dp_, row_ptr(p_->k, p_->k_strides, b_, k0 + c, h_), p_->k_strides.dim);
+      copy_row(vpack_ + c * dp_, row_ptr(p_->v, p_->v_strides, b_, k0 + c, h_), p_->v_strides.dim);
     }
-    for (int64_t d = 0; d < d_; d++) std::fill(kt_ + d * kBk + kn, kt_ + d * kBk + cols, 0.0f);
+    std::fill(kpack_ + kn * dp_, kpack_ + round_up(kn, S::MR_K) * dp_, 0.0f);
   }
 
-  // s_[r][c] = sum_d q_[r][d] * kt_[d][c] for MR rows x kKeyBlock keys at (r0, c0).
-  void scores_micro(int64_t r0, int64_t c0) {
-    typename S::V acc[S::MR][S::NV_QK];
-    for (int r = 0; r < S::MR; r++)
-      for (int c = 0; c < S::NV_QK; c++) acc[r][c] = S::zero();
-    const float* q = q_ + r0 * dp_;
-    const float* kt = kt_ + c0;
+  // st_[c0 + i][q .. q + NV*W) = sum_d k[c0 + i][d] * qt_[t][d][q ...] for MR_K keys, where
+  // qt points at qt_[t][0][q].
+  template <int NV>
+  void scores_micro(const float* qt, int64_t q, int64_t c0) {
+    V acc[S::MR_K][NV];
+    for (int i = 0; i < S::MR_K; i++)
+      for (int v = 0; v < NV; v++) acc[i][v] = S::zero();
+    const float* k = kpack_ + c0 * dp_;
     for (int64_t d = 0; d < d_; d++) {
-      typename S::V kv[S::NV_QK];
-      for (int c = 0; c < S::NV_QK; c++) kv[c] = S::load(kt + d * kBk + c * W);
-      for (int r = 0; r < S::MR; r++) {
-        const typename S::V qb = S::set1(q[r * dp_ + d]);
-        for (int c = 0; c < S::NV_QK; c++) acc[r][c] = S::fmadd(qb, kv[c], acc[r][c]);
+      V qv[NV];
+      for (int v = 0; v < NV; v++) qv[v] = S::load(qt + d * BQ + v * W);
+      for (int i = 0; i < S::MR_K; i++) {
+        const V kb = S::set1(k[i * dp_ + d]);
+        for (int v = 0; v < NV; v++) acc[i][v] = S::fmadd(kb, qv[v], acc[i][v]);
       }
     }
-    for (int r = 0; r < S::MR; r++)
-      for (int c = 0; c < S::NV_QK; c++) S::store(s_ + (r0 + r) * kBk + c0 + c * W, acc[r][c]);
+    for (int i = 0; i < S::MR_K; i++)
+      for (int v = 0; v < NV; v++) S::store(st_ + (c0 + i) * BQ + q + v * W, acc[i][v]);
   }
 
-  void scores(int64_t kn) {
-    const int64_t cols = round_up(kn, kKeyBlock);
-    for (int64_t r0 = 0; r0 < rows_; r0 += S::MR)
-      for (int64_t c0 = 0; c0 < cols; c0 += kKeyBlock) scores_micro(r0, c0);
+  // st_[c][q] for keys c < kn and the sub-tile's queries, in groups of up to S::NV_Q vectors
+  // (short tails do less work).
+  void scores(int64_t r0, int64_t nqv, int64_t kn) {
+    const float* qt = qt_ + (r0 / BQ) * d_ * BQ;
+    for (int64_t v0 = 0; v0 < nqv; v0 += S::NV_Q) {
+      with_count<S::NV_Q>(nqv - v0, [&](auto nv) {
+        for (int64_t c0 = 0; c0 < kn; c0 += S::MR_K) scores_micro<nv>(qt + v0 * W, v0 * W, c0);
+      });
+    }
   }
 
-  // Masks disallowed keys, then folds the tile into the running max and denominator and
-  // turns s_ into probabilities relative to the new max.
-  void softmax_update(int64_t k0, int64_t kn) {
-    const int64_t cols = round_up(kn, kKeyBlock);
-    for (int64_t r = 0; r < rows_; r++) {
-      float* s = s_ + r * kBk;
-      int64_t allowed = kn;
-      if (p_->causal) allowed = std::clamp<int64_t>(q0_ + r - k0 + 1, 0, kn);
-      std::fill(s + allowed, s + cols, kNegInf);
-      typename S::V vmax = S::load(s);
-      for (int64_t c = W; c < cols; c += W) vmax = S::max(vmax, S::load(s + c));
-      const float m_new = std::max(m_[r], S::reduce_max(vmax));
-      const float m_use = m_new == kNegInf ? 0.0f : m_new;  // all masked so far: p = 0, not NaN
-      const typename S::V vm = S::set1(m_use);
-      typename S::V vsum = S::zero();
-      for (int64_t c = 0; c < cols; c += W) {
-        const typename S::V e = S::exp2(S::sub(S::load(s + c), vm));
-        S::store(s + c, e);
-        vsum = S::add(vsum, e);
+  // Causal: key j = k0 + c is hidden from sub-tile queries q0 + r0 + q < j.
+  void mask_causal(int64_t r0, int64_t nqv, int64_t k0, int64_t kn) {
+    if (!p_->causal) return;
+    const int64_t first_query = q0_ + r0;
+    for (int64_t c = 0; c < kn; c++) {
+      const int64_t hidden = std::min(k0 + c - first_query, nqv * W);
+      if (hidden > 0) std::fill(st_ + c * BQ, st_ + c * BQ + hidden, kNegInf);
+    }
+  }
+
+  // Folds the key tile into each query's running max and denominator and turns st_ into
+  // probabilities relative to the new max. Queries sit in SIMD lanes.
+  void softmax_update(int64_t r0, int64_t nqv, int64_t kn) {
+    for (int64_t v = 0; v < nqv; v++) {
+      float* st = st_ + v * W;
+      V tile_max = S::load(st);
+      for (int64_t c = 1; c < kn; c++) tile_max = S::max(tile_max, S::load(st + c * BQ));
+      const V m_old = S::load(m_ + r0 + v * W);
+      const V m_new = S::max(m_old, tile_max);
+      const V m_use = S::zero_neginf(m_new);  // all masked so far: p = 0, never NaN
+      V sum = S::zero();
+      for (int64_t c = 0; c < kn; c++) {
+        const V e = S::exp2(S::sub(S::load(st + c * BQ), m_use));
+        S::store(st + c * BQ, e);
+        sum = S::add(sum, e);
       }
-      alpha_[r] = std::exp2(m_[r] - m_use);  // 0 when m_[r] = -inf
-      l_[r] = l_[r] * alpha_[r] + S::reduce_add(vsum);
-      m_[r] = m_new;
+      const V alpha = S::exp2(S::sub(m_old, m_use));  // 0 while m_old = -inf
+      S::store(alpha_ + r0 + v * W, alpha);
+      S::store(l_ + r0 + v * W, S::fmadd(S::load(l_ + r0 + v * W), alpha, sum));
+      S::store(m_ + r0 + v * W, m_new);
     }
   }
 
-  // o_[r][d0 .. d0 + NV*W) = alpha[r] * o_ + sum_c s_[r][c] * v_[c][...] for MR rows.
-  template <int NV>
-  void pv_micro(int64_t r0, int64_t d0, int64_t kn) {
-    typename S::V acc[S::MR][NV];
-    for (int r = 0; r < S::MR; r++) {
-      const typename S::V a = S::set1(alpha_[r0 + r]);
-      for (int c = 0; c < NV; c++) acc[r][c] = S::mul(a, S::load(o_ + (r0 + r) * dp_ + d0 + c * W));
+  // o[R + i][d0 .. d0 + NV*W) = alpha * o + sum_c p^T[c][r + i] * v[c][...] for MR queries,
+  // where R = r0 + r is the block row of sub-tile query r.
+  template <int MR, int NV>
+  void pv_micro(int64_t r0, int64_t r, int64_t d0, int64_t kn) {
+    V acc[MR][NV];
+    float* o = o_ + (r0 + r) * dp_ + d0;
+    for (int i = 0; i < MR; i++) {
+      const V a = S::set1(alpha_[r0 + r + i]);
+      for (int v = 0; v < NV; v++) acc[i][v] = S::mul(a, S::load(o + i * dp_ + v * W));
     }
-    const float* pr = s_ + r0 * kBk;
-    for (int64_t j = 0; j < kn; j++) {
-      typename S::V vv[NV];
-      for (int c = 0; c < NV; c++) vv[c] = S::load(v_ + j * dp_ + d0 + c * W);
-      for (int r = 0; r < S::MR; r++) {
-        const typename S::V pb = S::set1(pr[r * kBk + j]);
-        for (int c = 0; c < NV; c++) acc[r][c] = S::fmadd(pb, vv[c], acc[r][c]);
+    const float* pt = st_ + r;
+    for (int64_t c = 0; c < kn; c++) {
+      V vv[NV];
+      for (int v = 0; v < NV; v++) vv[v] = S::load(vpack_ + c * dp_ + d0 + v * W);
+      for (int i = 0; i < MR; i++) {
+        const V pb = S::set1(pt[c * BQ + i]);
+        for (int v = 0; v < NV; v++) acc[i][v] = S::fmadd(pb, vv[v], acc[i][v]);
       }
     }
-    for (int r = 0; r < S::MR; r++)
-      for (int c = 0; c < NV; c++) S::store(o_ + (r0 + r) * dp_ + d0 + c * W, acc[r][c]);
+    for (int i = 0; i < MR; i++)
+      for (int v = 0; v < NV; v++) S::store(o + i * dp_ + v * W, acc[i][v]);
   }
 
-  template <int NV>
-  void pv_chunk(int64_t r0, int64_t d0, int64_t nv, int64_t kn) {
-    if constexpr (NV > 1) {
-      if (nv < NV) return pv_chunk<NV - 1>(r0, d0, nv, kn);
-    }
-    pv_micro<NV>(r0, d0, kn);
-  }
-
-  void accumulate_pv(int64_t kn) {
-    const int64_t chunk = S::NV_PV * W;
-    for (int64_t r0 = 0; r0 < rows_; r0 += S::MR) {
-      for (int64_t d0 = 0; d0 < dp_; d0 += chunk) {
-        pv_chunk<S::NV_PV>(r0, d0, std::min<int64_t>(S::NV_PV, (dp_ - d0) / W), kn);
-      }
+  // Rows [0, rows) of the sub-tile at r0: MR_Q rows at a time (then the tail), head dims in
+  // chunks of NV_D vectors (then the tail).
+  void accumulate_pv(int64_t r0, int64_t rows, int64_t kn) {
+    for (int64_t r = 0; r < rows; r += S::MR_Q) {
+      with_count<S::MR_Q>(rows - r, [&](auto mr) {
+        for (int64_t d0 = 0; d0 < dp_; d0 += S::NV_D * W) {
+          with_count<S::NV_D>((dp_ - d0) / W, [&](auto nv) { pv_micro<mr, nv>(r0, r, d0, kn); });
+        }
+      });
     }
   }
 
@@ -230,8 +267,8 @@ class QueryTile {
 
   const AttentionParams* p_ = nullptr;
   int64_t d_ = 0, dp_ = 0;
-  int64_t b_ = 0, h_ = 0, q0_ = 0, qn_ = 0, rows_ = 0;
-  float *q_ = nullptr, *o_ = nullptr, *s_ = nullptr, *kt_ = nullptr, *v_ = nullptr;
+  int64_t b_ = 0, h_ = 0, q0_ = 0, qn_ = 0;
+  float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;
   float *m_ = nullptr, *l_ = nullptr, *alpha_ = nullptr;
 };
 
@@ -239,19 +276,19 @@ class QueryTile {
 // Parallel over (b, h, query tile). Fails only when a worker could not get its scratch.
 template <class S>
 Status run_flash_attention(const AttentionParams& p, int max_threads) {
-  constexpr int64_t kBq = QueryTile<S>::BQ;
+  constexpr int64_t kBq = QueryBlock<S>::kRows;
   const int64_t tiles = (p.seq_q + kBq - 1) / kBq;
   std::atomic<bool> out_of_memory{false};
   parallel_for(p.batch * p.heads * tiles, max_threads, [&](int64_t task) {
     const int64_t t = task % tiles;
     const int64_t h = (task / tiles) % p.heads;
     const int64_t b = task / (tiles * p.heads);
-    QueryTile<S> tile;
-    if (!tile.init(p)) {
+    QueryBlock<S> block;
+    if (!block.init(p)) {
       out_of_memory = true;
       return;
     }
-    tile.run(b, h, t * kBq, std::min(kBq, p.seq_q - t * kBq));
+    block.run(b, h, t * kBq, std::min(kBq, p.seq_q - t * kBq));
   });
   if (out_of_memory) {
     return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");

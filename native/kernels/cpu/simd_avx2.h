@@ -11,33 +11,29 @@ namespace tessera {
 struct Avx2 {
   using V = __m256;
   static constexpr int W = 8;  // floats per vector
-  // Microkernel shapes (16 ymm registers): 6 rows x 2 vectors = 12 accumulators.
-  static constexpr int MR = 6;
-  static constexpr int NV_QK = 2;
-  static constexpr int NV_PV = 2;
-  static constexpr int BQ = 60;  // query rows per tile (multiple of MR)
+  // Microkernel shapes (16 ymm registers), 12 accumulators each: scores^T as MR_K keys x NV_Q
+  // vectors of queries (6 x 16), p v as MR_Q queries x NV_D vectors of head dims (6 x 16).
+  static constexpr int MR_K = 6;
+  static constexpr int NV_Q = 2;
+  static constexpr int MR_Q = 6;
+  static constexpr int NV_D = 2;
+  static constexpr int BQ = 48;  // queries per score tile (multiple of NV_Q * W)
+  static constexpr int BK = 60;  // keys per tile (multiple of MR_K)
 
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
-  static V load(const float* p) { return _mm256_load_ps(p); }
-  static void store(float* p, V x) { _mm256_store_ps(p, x); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V x) { _mm256_storeu_ps(p, x); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
 
-  static float reduce_max(V x) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    return _mm_cvtss_f32(m);
-  }
-  static float reduce_add(V x) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
+  // x, with -inf lanes replaced by 0.
+  static V zero_neginf(V x) {
+    return _mm256_blendv_ps(x, zero(),
+                            _mm256_cmp_ps(x, _mm256_set1_ps(-__builtin_inff()), _CMP_EQ_OQ));
   }
 
   // 2^x; exactly 0 for x <= -127 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).

@@ -11,24 +11,29 @@ namespace tessera {
 struct Avx512 {
   using V = __m512;
   static constexpr int W = 16;  // floats per vector
-  // Microkernel shapes: MR query rows x NV_QK vectors of keys for q k^T (4 x 64 keys), and
-  // MR rows x NV_PV vectors of head dims for p v (4 x 64 dims): 16 accumulators each.
-  static constexpr int MR = 4;
-  static constexpr int NV_QK = 4;
-  static constexpr int NV_PV = 4;
-  static constexpr int BQ = 64;  // query rows per tile (multiple of MR)
+  // Microkernel shapes, 24 accumulators each: scores^T as MR_K keys x NV_Q vectors of queries
+  // (6 x 64), p v as MR_Q queries x NV_D vectors of head dims (6 x 64).
+  static constexpr int MR_K = 6;
+  static constexpr int NV_Q = 4;
+  static constexpr int MR_Q = 6;
+  static constexpr int NV_D = 4;
+  static constexpr int BQ = 64;  // queries per score tile (multiple of NV_Q * W)
+  static constexpr int BK = 96;  // keys per tile (multiple of MR_K)
 
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float x) { return _mm512_set1_ps(x); }
-  static V load(const float* p) { return _mm512_load_ps(p); }
-  static void store(float* p, V x) { _mm512_store_ps(p, x); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V x) { _mm512_storeu_ps(p, x); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
-  static float reduce_max(V x) { return _mm512_reduce_max_ps(x); }
-  static float reduce_add(V x) { return _mm512_reduce_add_ps(x); }
+  // x, with -inf lanes replaced by 0.
+  static V zero_neginf(V x) {
+    return _mm512_mask_blend_ps(
+        _mm512_cmp_ps_mask(x, _mm512_set1_ps(-__builtin_inff()), _CMP_EQ_OQ), x, zero());
+  }
 
   // 2^x; exactly 0 for x <= -127 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).
   static V exp2(V x) {
