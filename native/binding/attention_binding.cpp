@@ -88,18 +88,15 @@ Napi::Value attention_sync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Runs the kernel on a libuv worker; the buffers stay referenced until it settles.
+// Runs the kernel on a libuv worker. `args` (built by the TypeScript layer and holding every
+// buffer) stays referenced until the promise settles.
 class AttentionWorker : public Napi::AsyncWorker {
  public:
   AttentionWorker(Napi::Env env, AttentionCall call, const Napi::Object& args)
       : Napi::AsyncWorker(env, "tessera.attention"),
         deferred_(Napi::Promise::Deferred::New(env)),
         call_(std::move(call)),
-        args_(Napi::Persistent(args)) {
-    for (const char* key : {"q", "k", "v", "out", "lse", "keyLengths"}) {
-      buffers_.push_back(Napi::Persistent(args.Get(key)));
-    }
-  }
+        args_(Napi::Persistent(args)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -117,7 +114,6 @@ class AttentionWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   AttentionCall call_;
   Napi::ObjectReference args_;
-  std::vector<Napi::Reference<Napi::Value>> buffers_;
   tessera::Status status_;
 };
 
