@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /** Every error tessera throws is a TesseraError with a stable `code`. */
 export class TesseraError extends Error {
   readonly code: string;
@@ -43,12 +45,15 @@ export class NativeLoadError extends TesseraError {
 
 /** Turns an error thrown by the addon into the matching TesseraError class. */
 export function fromNative(error: unknown, callerStack?: string): Error {
-  if (!(error instanceof Error)) return new TesseraError('ERR_TESSERA_INTERNAL', String(error));
+  // isNativeError, not instanceof: the addon creates errors in the realm it was loaded in,
+  // which differs from the caller's under vm contexts (jest).
+  if (!types.isNativeError(error)) return new TesseraError('ERR_TESSERA_INTERNAL', String(error));
   const code = (error as { code?: unknown }).code;
   let converted: Error;
   if (code === 'ERR_TESSERA_INVALID_ARGUMENT') {
-    const param = /^(\w+):/.exec(error.message)?.[1] ?? 'args';
-    converted = new ArgumentError(param, error.message.replace(/^\w+:\s*/, ''));
+    // Native messages start with the parameter they are about: "keyLengths[1]: ...".
+    const param = /^([\w.]+(?:\[\d+\])?):/.exec(error.message)?.[1] ?? 'args';
+    converted = new ArgumentError(param, error.message.slice(param === 'args' ? 0 : param.length + 1).trim());
   } else if (code === 'ERR_TESSERA_UNSUPPORTED') {
     converted = new UnsupportedError(error.message);
   } else if (typeof code === 'string' && code.startsWith('ERR_TESSERA_')) {

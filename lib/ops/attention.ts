@@ -13,6 +13,7 @@ import { Tensor } from '../tensor';
 import { checkOneOf, checkPositiveInt, checkTensor, describeShape } from './validate';
 
 export const MAX_HEAD_DIM = 256;
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 export interface AttentionOptions {
   /** Multiplies q k^T; default 1 / sqrt(D). */
@@ -85,8 +86,8 @@ function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknow
     throw new ArgumentError('q', `expected [B, N, H, D] with D <= ${MAX_HEAD_DIM}, received ${describeShape(q.shape)}`);
   }
   const scale = options.scale ?? 1 / Math.sqrt(headDim);
-  if (typeof scale !== 'number' || !Number.isFinite(scale)) {
-    throw new ArgumentError('scale', `expected a finite number, received ${String(scale)}`);
+  if (typeof scale !== 'number' || !(Math.abs(scale) <= FLOAT32_MAX)) {
+    throw new ArgumentError('scale', `expected a finite float32 number (|scale| <= ${FLOAT32_MAX}), received ${String(scale)}`);
   }
   if (options.causal !== undefined && typeof options.causal !== 'boolean') {
     throw new ArgumentError('causal', `expected a boolean, received ${typeof options.causal}`);

@@ -34,7 +34,7 @@ export function checkTensor(name: string, t: unknown, expected: readonly string[
       throw new ArgumentError(name, `expected ${expected[i]} (dim ${i}) to be a positive integer, received ${dim}`);
     }
   });
-  const s = strides === undefined ? contiguousStrides(shape) : [...strides];
+  const s = strides === undefined ? contiguousStrides(shape) : Array.isArray(strides) ? [...strides] : [];
   if (s.length !== shape.length || !s.every(isNonNegativeInt)) {
     throw new ArgumentError(name, `expected ${shape.length} non-negative integer strides, received ${describeShape(strides)}`);
   }

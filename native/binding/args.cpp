@@ -64,7 +64,14 @@ std::vector<int64_t> require_int_array(const Napi::Object& obj, const char* key,
   Napi::Object array = value.As<Napi::Object>();
   std::vector<int64_t> out(length);
   for (size_t i = 0; i < length; i++) {
-    out[i] = require_int(array, std::to_string(i).c_str(), 0);
+    Napi::Value item = array.Get(static_cast<uint32_t>(i));
+    const double x = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : -1.0;
+    if (!(x >= 0.0) || x > 9007199254740991.0 ||
+        x != static_cast<double>(static_cast<int64_t>(x))) {
+      throw arg_error(obj.Env(),
+                      std::string(key) + "[" + std::to_string(i) + "]: expected an integer >= 0");
+    }
+    out[i] = static_cast<int64_t>(x);
   }
   return out;
 }

@@ -9,19 +9,19 @@ namespace tessera {
 namespace {
 
 Status check_params(const AttentionParams& p) {
-  if (!p.q || !p.k || !p.v || !p.out) return Status::Invalid("attention: missing q, k, v or out");
+  if (!p.q || !p.k || !p.v || !p.out) return Status::Invalid("args: missing q, k, v or out");
   if (p.batch < 1 || p.seq_q < 1 || p.seq_k < 1 || p.heads < 1) {
-    return Status::Invalid("attention: B, Nq, Nk and H must be >= 1");
+    return Status::Invalid("args: B, Nq, Nk and H must be >= 1");
   }
   if (p.head_dim < 1 || p.head_dim > kMaxHeadDim) {
-    return Status::Invalid("attention: head dim D must be in [1, " + std::to_string(kMaxHeadDim) +
+    return Status::Invalid("headDim: expected D in [1, " + std::to_string(kMaxHeadDim) +
                            "], received " + std::to_string(p.head_dim));
   }
-  if (!std::isfinite(p.scale)) return Status::Invalid("attention: scale must be finite");
+  if (!std::isfinite(p.scale)) return Status::Invalid("scale: expected a finite float32");
   if (p.key_lengths) {
     for (int64_t b = 0; b < p.batch; b++) {
       if (p.key_lengths[b] < 0 || p.key_lengths[b] > p.seq_k) {
-        return Status::Invalid("attention: keyLengths[" + std::to_string(b) + "] must be in [0, " +
+        return Status::Invalid("keyLengths[" + std::to_string(b) + "]: expected a length in [0, " +
                                std::to_string(p.seq_k) + "]");
       }
     }
@@ -36,7 +36,7 @@ Status flash_attention(const AttentionParams& p, const RunOptions& opts) {
   if (!status.ok()) return status;
   Isa isa = Isa::kScalar;
   if (!resolve_isa(opts.isa, &isa)) {
-    return Status::Unsupported(std::string("attention: isa '") + isa_name(opts.isa) +
+    return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
                                "' is not supported by this CPU");
   }
   switch (isa) {

@@ -96,8 +96,9 @@ class QueryBlock {
     if (p_->causal) end = std::min(end, q0 + qn);
     for (int64_t k0 = 0; k0 < end; k0 += BK) {
       const int64_t kn = std::min(BK, end - k0);
-      gather_keys(k0, kn, end);
+      gather_keys(k0, kn);
       for (int64_t r0 = 0; r0 < qn; r0 += BQ) {
+        prefetch_next_keys(k0 + BK, end, r0 / BQ);
         const int64_t nq = std::min(BQ, qn - r0);
         if (p_->causal && k0 > q0 + r0 + nq - 1) continue;  // no key of this tile is visible
         const int64_t nqv = (nq + W - 1) / W;
@@ -123,7 +124,14 @@ class QueryBlock {
     }
   }
 
-  // Asks the cache for row n of k and v (the next key tile is fetched while this one runs).
+  // Asks the cache for part `part` (of kSubTiles) of the key tile at k_next, so the next tile
+  // arrives while this one is computed, without a burst of requests.
+  void prefetch_next_keys(int64_t k_next, int64_t end, int64_t part) const {
+    const int64_t rows = BK / kSubTiles;
+    const int64_t last = std::min(end, k_next + (part + 1) * rows);
+    for (int64_t n = k_next + part * rows; n < last; n++) prefetch_kv_row(n);
+  }
+
   void prefetch_kv_row(int64_t n) const {
     const char* k = reinterpret_cast<const char*>(row_ptr(p_->k, p_->k_strides, b_, n, h_));
     const char* v = reinterpret_cast<const char*>(row_ptr(p_->v, p_->v_strides, b_, n, h_));
@@ -136,7 +144,9 @@ class QueryBlock {
   // dst[0 .. dp) = src[d * stride] for d < D, then zeros.
   void copy_row(float* dst, const float* src, int64_t stride) const {
     if (stride == 1) {
-      std::copy(src, src + d_, dst);
+      int64_t d = 0;
+      for (; d + W <= d_; d += W) S::store(dst + d, S::load(src + d));
+      for (; d < d_; d++) dst[d] = src[d];
     } else {
       for (int64_t d = 0; d < d_; d++) dst[d] = src[d * stride];
     }
@@ -145,9 +155,8 @@ class QueryBlock {
 
   // Keys [k0, k0 + kn) -> kpack_, vpack_ rows; rows up to the microkernel's key multiple are
   // zeros (their scores are never read).
-  void gather_keys(int64_t k0, int64_t kn, int64_t end) {
+  void gather_keys(int64_t k0, int64_t kn) {
     for (int64_t c = 0; c < kn; c++) {
-      if (k0 + BK + c < end) prefetch_kv_row(k0 + BK + c);
       copy_row(kpack_ + c * dp_, row_ptr(p_->k, p_->k_strides, b_, k0 + c, h_), p_->k_strides.dim);
       copy_row(vpack_ + c * dp_, row_ptr(p_->v, p_->v_strides, b_, k0 + c, h_), p_->v_strides.dim);
     }
@@ -195,13 +204,22 @@ class QueryBlock {
     }
   }
 
+  // max over c < kn of st[c * BQ .. + W), in four independent chains.
+  static V column_max(const float* st, int64_t kn) {
+    V m[4] = {S::load(st), S::load(st), S::load(st), S::load(st)};
+    int64_t c = 1;
+    for (; c + 4 <= kn; c += 4)
+      for (int u = 0; u < 4; u++) m[u] = S::max(m[u], S::load(st + (c + u) * BQ));
+    for (; c < kn; c++) m[0] = S::max(m[0], S::load(st + c * BQ));
+    return S::max(S::max(m[0], m[1]), S::max(m[2], m[3]));
+  }
+
   // Folds the key tile into each query's running max and denominator and turns st_ into
   // probabilities relative to the new max. Queries sit in SIMD lanes.
   void softmax_update(int64_t r0, int64_t nqv, int64_t kn) {
     for (int64_t v = 0; v < nqv; v++) {
       float* st = st_ + v * W;
-      V tile_max = S::load(st);
-      for (int64_t c = 1; c < kn; c++) tile_max = S::max(tile_max, S::load(st + c * BQ));
+      const V tile_max = column_max(st, kn);
       const V m_old = S::load(m_ + r0 + v * W);
       const V m_new = S::max(m_old, tile_max);
       const V m_use = S::zero_neginf(m_new);  // all masked so far: p = 0, never NaN
