@@ -13,3 +13,34 @@ export type { CpuInfo, IsaName } from './native';
 export function cpuInfo(): CpuInfo {
   return native().cpuInfo();
 }
+
+export { normalizePattern, patternPredicate, countAllowedPairs, PATTERN_TYPES } from './patterns/index';
+export { combinedMask } from './patterns/mask-matrix';
+export { renderPattern, renderPatternPng } from './patterns/render';
+export { compilePattern, CompiledPattern } from './patterns/compile';
+export type { CompileOptions, PatternStats } from './patterns/compile';
+export type { PatternShape } from './patterns/shape';
+export type { RenderOptions, RenderShape } from './patterns/render';
+export type { KeyLimitOptions } from './patterns/limits';
+export type {
+  Pattern,
+  PatternType,
+  PatternSpec,
+  PairPredicate,
+  FullPattern,
+  SlidingPattern,
+  StridedPattern,
+  FixedPattern,
+  NeighborhoodPattern,
+  AxialPattern,
+  GlobalPattern,
+  MaskPattern,
+  FullSpec,
+  SlidingSpec,
+  StridedSpec,
+  FixedSpec,
+  NeighborhoodSpec,
+  AxialSpec,
+  GlobalSpec,
+  MaskSpec,
+} from './patterns/types';

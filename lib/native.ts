@@ -45,12 +45,26 @@ export interface NativeAttentionArgs {
   isa: IsaName;
   /** 0: the pool's default. */
   threads: number;
+  /** A compiled pattern's handle; absent for dense attention. */
+  pattern?: unknown;
+}
+
+/** Result of the addon's pattern compiler (see lib/patterns/compile.ts). */
+export interface NativeCompiledPattern {
+  handle: unknown;
+  queryTiles: number;
+  keyTiles: number;
+  partialTiles: number;
+  allowedPairs: number;
+  computedPairs: number;
 }
 
 export interface NativeBinding {
   cpuInfo(): CpuInfo;
   attentionSync(args: NativeAttentionArgs): void;
   attentionAsync(args: NativeAttentionArgs): Promise<void>;
+  /** spec: a normalized PatternSpec from lib/patterns. */
+  compilePattern(spec: unknown, sizes: { seqQ: number; seqK: number; causal: boolean }): NativeCompiledPattern;
 }
 
 const packageRoot = path.resolve(__dirname, '..');

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { benchAttentionCommand } from './bench-attention';
+import { renderPatternCommand } from './render-pattern';
 import type { Command, CommandGroup, CommandIo } from './command';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isGroup, UsageError } from './command';
 
@@ -16,6 +17,7 @@ const ROOT: CommandGroup = {
       summary: 'benchmarks with side-by-side baselines',
       subcommands: { attention: benchAttentionCommand },
     },
+    'render-pattern': renderPatternCommand,
   },
 };
 

@@ -8,6 +8,8 @@ import { ArgumentError } from '../errors';
 import { fromNative } from '../errors';
 import type { IsaName, NativeAttentionArgs } from '../native';
 import { native } from '../native';
+import { CompiledPattern, compilePattern } from '../patterns/compile';
+import type { Pattern } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
 import { checkOneOf, checkPositiveInt, checkTensor, describeShape } from './validate';
@@ -28,6 +30,12 @@ export interface AttentionOptions {
   threads?: number;
   /** Force a SIMD path (for testing and benchmarking); default 'auto'. */
   isa?: IsaName;
+  /**
+   * Which keys each query may see (ARCHITECTURE.md, "Attention patterns"): a pattern, or one
+   * compiled with compilePattern for this Nq, Nk and causal (compiling once saves the planning
+   * in a loop). Default: every key (the dense kernel).
+   */
+  pattern?: Pattern | CompiledPattern;
 }
 
 export interface AttentionWithLse {
@@ -64,6 +72,18 @@ function checkOptions(options: unknown): AttentionOptions {
   return options as AttentionOptions;
 }
 
+/** The compiled plan for a pattern option, or null for dense attention ('full'). */
+function patternPlan(pattern: Pattern | CompiledPattern, seqQ: number, seqK: number, causal: boolean): CompiledPattern | null {
+  const plan = pattern instanceof CompiledPattern ? pattern : compilePattern(pattern, { nq: seqQ, nk: seqK }, { causal });
+  if (plan.nq !== seqQ || plan.nk !== seqK || plan.causal !== causal) {
+    throw new ArgumentError(
+      'pattern',
+      `expected a pattern compiled for Nq = ${seqQ}, Nk = ${seqK}, causal = ${causal}, received one compiled for Nq = ${plan.nq}, Nk = ${plan.nk}, causal = ${plan.causal}`,
+    );
+  }
+  return plan.spec.type === 'full' ? null : plan;
+}
+
 /** Validates everything and prepares the output buffers and the native call. */
 function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknown): {
   args: NativeAttentionArgs;
@@ -96,13 +116,17 @@ function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknow
   const isa = checkOneOf('isa', options.isa ?? 'auto', ISAS);
   const keyLengths = options.keyLengths === undefined ? null : checkKeyLengths(options.keyLengths, batch, seqK);
 
+  const causal = options.causal ?? false;
+  const plan = options.pattern === undefined ? null : patternPlan(options.pattern, seqQ, seqK, causal);
+
   const out = Tensor.zeros([batch, seqQ, heads, headDim]);
   const lse = options.returnLse ? Tensor.zeros([batch, heads, seqQ]) : null;
   const args: NativeAttentionArgs = {
     q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data ?? null, keyLengths,
     batch, seqQ, seqK, heads, headDim,
     qStrides, kStrides, vStrides, outStrides: [...out.strides],
-    scale, causal: options.causal ?? false, isa, threads,
+    scale, causal, isa, threads,
+    ...(plan ? { pattern: plan.handle } : {}),
   };
   return { args, out, lse };
 }

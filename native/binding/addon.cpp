@@ -10,6 +10,7 @@ namespace {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   tessera_binding::register_runtime(env, exports);
   tessera_binding::register_attention(env, exports);
+  tessera_binding::register_pattern(env, exports);
   return exports;
 }
 

@@ -24,6 +24,10 @@ TypedView<T> typed_view(const Napi::Object& obj, const char* key, bool required,
 
 }  // namespace
 
+TypedView<uint8_t> optional_uint8(const Napi::Object& obj, const char* key) {
+  return typed_view<uint8_t, napi_uint8_array>(obj, key, false, "Uint8Array");
+}
+
 Napi::Object require_object(const Napi::Value& value, const char* name) {
   if (!value.IsObject()) throw arg_error(value.Env(), std::string(name) + ": expected an object");
   return value.As<Napi::Object>();

@@ -12,7 +12,7 @@
 
 namespace tessera_binding {
 
-// A Float32Array or Int32Array seen as a pointer + element count, plus a reference that
+// A Float32Array, Int32Array or Uint8Array seen as a pointer + element count, plus a reference that
 // keeps the JS object alive while asynchronous work uses the memory.
 template <class T>
 struct TypedView {
@@ -30,6 +30,7 @@ std::vector<int64_t> require_int_array(const Napi::Object& obj, const char* key,
 TypedView<float> require_float32(const Napi::Object& obj, const char* key);
 TypedView<float> optional_float32(const Napi::Object& obj, const char* key);
 TypedView<int32_t> optional_int32(const Napi::Object& obj, const char* key);
+TypedView<uint8_t> optional_uint8(const Napi::Object& obj, const char* key);
 
 // Checks that every element of a [sizes] tensor with element strides [strides] lies inside
 // a buffer of `length` elements (overflow-safe). Throws naming `name` otherwise.

@@ -1,7 +1,8 @@
 // attentionSync(args) and attentionAsync(args) -> Promise<void>.
 // args: { q, k, v, out: Float32Array, lse?: Float32Array, keyLengths?: Int32Array,
 //         batch, seqQ, seqK, heads, headDim, qStrides, kStrides, vStrides, outStrides: [4],
-//         scale, causal, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads }
+//         scale, causal, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads,
+//         pattern?: a compiled pattern handle (then causal must match its compilation) }
 // The TypeScript layer validates first with friendlier messages; these checks are the
 // safety net that keeps a direct caller from reading or writing out of bounds.
 #include <napi.h>
@@ -11,7 +12,9 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "pattern_handle.h"
 #include "tessera/attention.h"
+#include "tessera/pattern.h"
 
 namespace tessera_binding {
 namespace {
@@ -39,6 +42,12 @@ tessera::Strides4 operand(const Napi::Object& args, const char* name, const char
 struct AttentionCall {
   tessera::AttentionParams params;
   tessera::RunOptions options;
+  PlanPtr plan;  // null: dense attention
+
+  tessera::Status run() const {
+    return plan ? tessera::pattern_attention(params, *plan, options)
+                : tessera::flash_attention(params, options);
+  }
 };
 
 AttentionCall unpack(const Napi::Object& args) {
@@ -78,12 +87,14 @@ AttentionCall unpack(const Napi::Object& args) {
   p.causal = optional_bool(args, "causal");
   call.options.isa = parse_isa(args.Env(), optional_string(args, "isa", "auto"));
   call.options.max_threads = static_cast<int>(require_int(args, "threads", 0));
+  Napi::Value pattern = args.Get("pattern");
+  if (!pattern.IsUndefined() && !pattern.IsNull()) call.plan = unwrap_plan(pattern, "pattern");
   return call;
 }
 
 Napi::Value attention_sync(const Napi::CallbackInfo& info) {
   AttentionCall call = unpack(require_object(info[0], "args"));
-  tessera::Status status = tessera::flash_attention(call.params, call.options);
+  tessera::Status status = call.run();
   if (!status.ok()) throw status_error(info.Env(), status);
   return info.Env().Undefined();
 }
@@ -100,7 +111,7 @@ class AttentionWorker : public Napi::AsyncWorker {
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
-  void Execute() override { status_ = tessera::flash_attention(call_.params, call_.options); }
+  void Execute() override { status_ = call_.run(); }
 
   void OnOK() override {
     if (status_.ok()) {

@@ -6,8 +6,8 @@
  * strided views itself and shares no code with lib/ (only the TensorLike type), so a bug in
  * the library's stride or mask handling cannot hide in the oracle too.
  *   q: [B, Nq, H, D], k and v: [B, Nk, H, D] -> out: [B, Nq, H, D] (contiguous), lse: [B, H, Nq]
- * Key j is allowed for query i when (!causal || j <= i) and (!keyLengths || j < keyLengths[b]);
- * a row without allowed keys gives zeros and lse = -Infinity.
+ * Key j is allowed for query i when (!causal || j <= i) and (!keyLengths || j < keyLengths[b])
+ * and (!mask || mask[i * Nk + j]); a row without allowed keys gives zeros and lse = -Infinity.
  */
 import type { TensorLike } from '../../lib';
 
@@ -16,6 +16,8 @@ export interface ReferenceOptions {
   scale?: number;
   causal?: boolean;
   keyLengths?: ArrayLike<number>;
+  /** Nq x Nk row-major, for every batch and head: key j is allowed for query i only when set. */
+  mask?: Uint8Array;
 }
 
 export interface ReferenceResult {
@@ -84,6 +86,10 @@ export function referenceAttention(
 
         let max = -Infinity;
         for (let j = 0; j < end; j++) {
+          if (options.mask && !options.mask[i * seqK + j]) {
+            logits[j] = -Infinity;
+            continue;
+          }
           const kBase = b * ksB + j * ksN + h * ksH;
           let dot = 0;
           for (let d = 0; d < headDim; d++) dot += qRow[d] * kd[kBase + d * ksD];
@@ -92,9 +98,14 @@ export function referenceAttention(
           if (s > max) max = s;
         }
 
+        if (max === -Infinity) {
+          lse[lseIndex] = -Infinity; // every key masked: out stays zero
+          continue;
+        }
         let sum = 0;
         acc.fill(0);
         for (let j = 0; j < end; j++) {
+          if (logits[j] === -Infinity) continue;
           const p = Math.exp(logits[j] - max);
           sum += p;
           const vBase = b * vsB + j * vsN + h * vsH;
@@ -141,6 +152,10 @@ export function referenceAttentionFp32(
         const qBase = b * qsB + i * qsN + h * qsH;
         let max = -Infinity;
         for (let j = 0; j < end; j++) {
+          if (options.mask && !options.mask[i * seqK + j]) {
+            logits[j] = -Infinity;
+            continue;
+          }
           const kBase = b * ksB + j * ksN + h * ksH;
           let dot = 0;
           for (let d = 0; d < headDim; d++) dot = f(dot + f(q.data[qBase + d * qsD] * k.data[kBase + d * ksD]));

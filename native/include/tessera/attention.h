@@ -42,6 +42,9 @@ struct RunOptions {
 
 constexpr int64_t kMaxHeadDim = 256;
 
+// Checks sizes, scale and key lengths (the checks every attention entry point shares).
+Status check_attention_params(const AttentionParams& p);
+
 // Checks sizes and options; on success runs the kernel chosen for opts.isa.
 Status flash_attention(const AttentionParams& p, const RunOptions& opts);
 

@@ -6,9 +6,8 @@
 #include "tessera/attention.h"
 
 namespace tessera {
-namespace {
 
-Status check_params(const AttentionParams& p) {
+Status check_attention_params(const AttentionParams& p) {
   if (!p.q || !p.k || !p.v || !p.out) return Status::Invalid("args: missing q, k, v or out");
   if (p.batch < 1 || p.seq_q < 1 || p.seq_k < 1 || p.heads < 1) {
     return Status::Invalid("args: B, Nq, Nk and H must be >= 1");
@@ -29,10 +28,8 @@ Status check_params(const AttentionParams& p) {
   return Status::Ok();
 }
 
-}  // namespace
-
 Status flash_attention(const AttentionParams& p, const RunOptions& opts) {
-  Status status = check_params(p);
+  Status status = check_attention_params(p);
   if (!status.ok()) return status;
   Isa isa = Isa::kScalar;
   if (!resolve_isa(opts.isa, &isa)) {

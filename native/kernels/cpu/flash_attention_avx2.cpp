@@ -6,7 +6,7 @@
 namespace tessera {
 
 Status flash_attention_avx2(const AttentionParams& p, int max_threads) {
-  return flash_simd::run_flash_attention<Avx2>(p, max_threads);
+  return tile_simd::run_flash_attention<Avx2>(p, max_threads);
 }
 
 }  // namespace tessera

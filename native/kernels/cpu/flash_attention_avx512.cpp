@@ -6,7 +6,7 @@
 namespace tessera {
 
 Status flash_attention_avx512(const AttentionParams& p, int max_threads) {
-  return flash_simd::run_flash_attention<Avx512>(p, max_threads);
+  return tile_simd::run_flash_attention<Avx512>(p, max_threads);
 }
 
 }  // namespace tessera

@@ -4,6 +4,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "common/exp2_poly.h"
 
 namespace tessera {
@@ -17,8 +19,8 @@ struct Avx2 {
   static constexpr int NV_Q = 2;
   static constexpr int MR_Q = 6;
   static constexpr int NV_D = 2;
-  static constexpr int BQ = 48;  // queries per score tile (multiple of NV_Q * W)
-  static constexpr int BK = 60;  // keys per tile (multiple of MR_K)
+  static constexpr int BQ = 64;  // queries per score tile (multiple of NV_Q * W)
+  static constexpr int BK = 72;  // keys per tile (multiple of MR_K)
 
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
@@ -29,6 +31,14 @@ struct Avx2 {
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
+
+  // x, with the lanes whose bit in `keep` is 0 set to -inf.
+  static V mask_neg_inf(V x, uint32_t keep) {
+    const __m256i bit = _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(keep)),
+                                         _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128));
+    const __m256 hidden = _mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, _mm256_setzero_si256()));
+    return _mm256_blendv_ps(x, _mm256_set1_ps(-__builtin_inff()), hidden);
+  }
 
   // x, with -inf lanes replaced by 0.
   static V zero_neginf(V x) {

@@ -4,6 +4,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "common/exp2_poly.h"
 
 namespace tessera {
@@ -29,6 +31,11 @@ struct Avx512 {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  // x, with the lanes whose bit in `keep` is 0 set to -inf.
+  static V mask_neg_inf(V x, uint32_t keep) {
+    return _mm512_mask_blend_ps(static_cast<__mmask16>(keep), _mm512_set1_ps(-__builtin_inff()), x);
+  }
+
   // x, with -inf lanes replaced by 0.
   static V zero_neginf(V x) {
     return _mm512_mask_blend_ps(

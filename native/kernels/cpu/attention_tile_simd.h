@@ -1,0 +1,291 @@
+// The tile engine shared by the dense and the pattern attention kernels, written once over a
+// SIMD traits type S (Avx512 or Avx2) and instantiated in a file compiled for that ISA.
+//
+// A TileEngine holds up to kSubTiles * S::BQ query rows of one (b, h), at any sequence
+// positions; their q rows are packed transposed (q^T, scaled by scale*log2(e)) once. A driver
+// then loads key tiles (<= S::BK keys, any positions: their k and v rows are copied into
+// contiguous buffers, which also avoids cache-set conflicts of strided rows) and, per sub-tile
+// of S::BQ rows, calls attend(): a register-blocked microkernel forms the transposed score tile
+// s^T[key][query], optional per-key masks hide pairs, the online softmax runs down the key axis
+// with queries in SIMD lanes (no horizontal reductions), and p v is accumulated into the output
+// rows. The score matrix is never formed: extra memory per worker is O((rows + BK) * D).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "cpu/attention_common.h"
+#include "tessera/attention.h"
+
+namespace tessera {
+namespace tile_simd {
+
+using namespace attention_detail;
+
+constexpr int64_t kSubTiles = 4;  // score tiles per task: each key tile is reused this often
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Calls f(std::integral_constant<int, n>) for a run-time n in [1, N], so microkernels can keep
+// their register blocks as compile-time arrays for short tails too.
+template <int N, class F>
+void with_count(int64_t n, F&& f) {
+  if constexpr (N > 1) {
+    if (n < N) return with_count<N - 1>(n, std::forward<F>(f));
+  }
+  f(std::integral_constant<int, N>{});
+}
+
+// Per-worker scratch, 64-byte aligned, grown on demand and kept for the thread's lifetime.
+inline float* scratch_floats(size_t count) {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  thread_local std::unique_ptr<float, Free> buffer;
+  thread_local size_t capacity = 0;
+  if (count > capacity) {
+    buffer.reset(static_cast<float*>(std::aligned_alloc(64, round_up(count * 4, 64))));
+    capacity = buffer ? count : 0;
+  }
+  return buffer.get();
+}
+
+template <class S>
+class TileEngine {
+ public:
+  using V = typename S::V;
+  static constexpr int W = S::W;
+  static constexpr int64_t BQ = S::BQ;
+  static constexpr int64_t BK = S::BK;
+  static constexpr int64_t kRows = BQ * kSubTiles;
+
+  // Returns false when the scratch buffer could not be allocated.
+  bool init(const AttentionParams& p) {
+    p_ = &p;
+    d_ = p.head_dim;
+    dp_ = round_up(d_, W);
+    const size_t floats =
+        static_cast<size_t>(kRows * d_ + kRows * dp_ + BK * BQ + 2 * BK * dp_ + 3 * kRows);
+    float* base = scratch_floats(floats);
+    if (base == nullptr) return false;
+    qt_ = base;                  // [kSubTiles][D][BQ]  q^T * scale * log2(e), zero padded
+    o_ = qt_ + kRows * d_;       // [kRows][dp]         unnormalized output rows
+    st_ = o_ + kRows * dp_;      // [BK][BQ]            s^T of one sub-tile, then p^T
+    kpack_ = st_ + BK * BQ;      // [BK][dp]            k rows of the key tile
+    vpack_ = kpack_ + BK * dp_;  // [BK][dp]          v rows of the key tile, zero padded
+    m_ = vpack_ + BK * dp_;      // [kRows]             running max (log2 units)
+    l_ = m_ + kRows;             // [kRows]             running denominator
+    alpha_ = l_ + kRows;         // [kRows]             rescale factor of the current key tile
+    return true;
+  }
+
+  // Starts `count` (<= kRows) query rows of (b, h) at sequence positions rows[0 .. count).
+  void begin(int64_t b, int64_t h, const int64_t* rows, int64_t count) {
+    b_ = b;
+    h_ = h;
+    qn_ = count;
+    std::copy(rows, rows + count, rows_);
+    pack_qt();
+    std::fill(o_, o_ + kRows * dp_, 0.0f);
+    std::fill(m_, m_ + kRows, kNegInf);
+    std::fill(l_, l_ + kRows, 0.0f);
+  }
+
+  // Copies the k and v rows of keys[0 .. kn) (kn <= BK) into the packed key tile.
+  void load_keys(const int64_t* keys, int64_t kn) {
+    for (int64_t c = 0; c < kn; c++) {
+      copy_row(kpack_ + c * dp_, row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
+      copy_row(vpack_ + c * dp_, row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
+    }
+    std::fill(kpack_ + kn * dp_, kpack_ + round_up(kn, S::MR_K) * dp_, 0.0f);
+  }
+
+  // Asks the cache for the k and v rows of keys[0 .. count), e.g. part of the next tile.
+  void prefetch_keys(const int64_t* keys, int64_t count) const {
+    for (int64_t c = 0; c < count; c++) {
+      prefetch_row(row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
+      prefetch_row(row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
+    }
+  }
+
+  // Rows [r0, r0 + nq) (one sub-tile, nq <= BQ) attend to the loaded kn keys. masks, when
+  // given, holds one word per key: bit r says whether row r0 + r may see it.
+  void attend(int64_t r0, int64_t nq, int64_t kn, const uint64_t* masks) {
+    const int64_t nqv = (nq + W - 1) / W;
+    scores(r0, nqv, kn);
+    if (masks) apply_masks(nqv, kn, masks);
+    softmax_update(r0, nqv, kn);
+    accumulate_pv(r0, nq, kn);
+  }
+
+  // Normalizes and writes every row (and its log-sum-exp).
+  void finish() {
+    const int64_t sd = p_->out_strides.dim;
+    float* lse = lse_ptr(*p_, b_, h_);
+    for (int64_t r = 0; r < qn_; r++) {
+      float* dst = row_ptr(p_->out, p_->out_strides, b_, rows_[r], h_);
+      const float inv_l = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;
+      const float* o = o_ + r * dp_;
+      for (int64_t d = 0; d < d_; d++) dst[d * sd] = o[d] * inv_l;
+      if (lse) lse[rows_[r]] = lse_from(m_[r], l_[r]);
+    }
+  }
+
+  int64_t row(int64_t r) const { return rows_[r]; }
+
+ private:
+  // qt_[t][d][c] = q[b, rows[t*BQ + c], h, d] * scale * log2(e); zeros past the last row.
+  void pack_qt() {
+    const float factor = p_->scale * kLog2e;
+    const int64_t sd = p_->q_strides.dim;
+    std::fill(qt_, qt_ + kRows * d_, 0.0f);
+    for (int64_t r = 0; r < qn_; r++) {
+      const float* src = row_ptr(p_->q, p_->q_strides, b_, rows_[r], h_);
+      float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;
+      for (int64_t d = 0; d < d_; d++) dst[d * BQ] = src[d * sd] * factor;
+    }
+  }
+
+  void prefetch_row(const float* row, int64_t stride) const {
+    const char* bytes = reinterpret_cast<const char*>(row);
+    const int64_t size = ((d_ - 1) * stride + 1) * 4;
+    for (int64_t off = 0; off < size; off += 64) __builtin_prefetch(bytes + off, 0, 2);
+  }
+  // dst[0 .. dp) = src[d * stride] for d < D, then zeros.
+  void copy_row(float* dst, const float* src, int64_t stride) const {
+    if (stride == 1) {
+      int64_t d = 0;
+      for (; d + W <= d_; d += W) S::store(dst + d, S::load(src + d));
+      for (; d < d_; d++) dst[d] = src[d];
+    } else {
+      for (int64_t d = 0; d < d_; d++) dst[d] = src[d * stride];
+    }
+    std::fill(dst + d_, dst + dp_, 0.0f);
+  }
+
+  // st_[c0 + i][q .. q + NV*W) = sum_d k[c0 + i][d] * qt_[t][d][q ...] for MR_K keys, where
+  // qt points at qt_[t][0][q].
+  template <int NV>
+  void scores_micro(const float* qt, int64_t q, int64_t c0) {
+    V acc[S::MR_K][NV];
+    for (int i = 0; i < S::MR_K; i++)
+      for (int v = 0; v < NV; v++) acc[i][v] = S::zero();
+    const float* k = kpack_ + c0 * dp_;
+    for (int64_t d = 0; d < d_; d++) {
+      V qv[NV];
+      for (int v = 0; v < NV; v++) qv[v] = S::load(qt + d * BQ + v * W);
+      for (int i = 0; i < S::MR_K; i++) {
+        const V kb = S::set1(k[i * dp_ + d]);
+        for (int v = 0; v < NV; v++) acc[i][v] = S::fmadd(kb, qv[v], acc[i][v]);
+      }
+    }
+    for (int i = 0; i < S::MR_K; i++)
+      for (int v = 0; v < NV; v++) S::store(st_ + (c0 + i) * BQ + q + v * W, acc[i][v]);
+  }
+
+  // st_[c][q] for keys c < kn and the sub-tile's queries, in groups of up to S::NV_Q vectors
+  // (short tails do less work).
+  void scores(int64_t r0, int64_t nqv, int64_t kn) {
+    const float* qt = qt_ + (r0 / BQ) * d_ * BQ;
+    for (int64_t v0 = 0; v0 < nqv; v0 += S::NV_Q) {
+      with_count<S::NV_Q>(nqv - v0, [&](auto nv) {
+        for (int64_t c0 = 0; c0 < kn; c0 += S::MR_K) scores_micro<nv>(qt + v0 * W, v0 * W, c0);
+      });
+    }
+  }
+
+  // Keys whose mask word clears a row's bit get -inf for that row.
+  void apply_masks(int64_t nqv, int64_t kn, const uint64_t* masks) {
+    constexpr uint64_t kLanes = (uint64_t{1} << W) - 1;
+    for (int64_t c = 0; c < kn; c++) {
+      for (int64_t v = 0; v < nqv; v++) {
+        const uint32_t keep = static_cast<uint32_t>((masks[c] >> (v * W)) & kLanes);
+        if (keep == kLanes) continue;
+        float* st = st_ + c * BQ + v * W;
+        S::store(st, S::mask_neg_inf(S::load(st), keep));
+      }
+    }
+  }
+
+  // max over c < kn of st[c * BQ .. + W), in four independent chains.
+  static V column_max(const float* st, int64_t kn) {
+    V m[4] = {S::load(st), S::load(st), S::load(st), S::load(st)};
+    int64_t c = 1;
+    for (; c + 4 <= kn; c += 4)
+      for (int u = 0; u < 4; u++) m[u] = S::max(m[u], S::load(st + (c + u) * BQ));
+    for (; c < kn; c++) m[0] = S::max(m[0], S::load(st + c * BQ));
+    return S::max(S::max(m[0], m[1]), S::max(m[2], m[3]));
+  }
+
+  // Folds the key tile into each query's running max and denominator and turns st_ into
+  // probabilities relative to the new max. Queries sit in SIMD lanes.
+  void softmax_update(int64_t r0, int64_t nqv, int64_t kn) {
+    for (int64_t v = 0; v < nqv; v++) {
+      float* st = st_ + v * W;
+      const V tile_max = column_max(st, kn);
+      const V m_old = S::load(m_ + r0 + v * W);
+      const V m_new = S::max(m_old, tile_max);
+      const V m_use = S::zero_neginf(m_new);  // all masked so far: p = 0, never NaN
+      V sum = S::zero();
+      for (int64_t c = 0; c < kn; c++) {
+        const V e = S::exp2(S::sub(S::load(st + c * BQ), m_use));
+        S::store(st + c * BQ, e);
+        sum = S::add(sum, e);
+      }
+      const V alpha = S::exp2(S::sub(m_old, m_use));  // 0 while m_old = -inf
+      S::store(alpha_ + r0 + v * W, alpha);
+      S::store(l_ + r0 + v * W, S::fmadd(S::load(l_ + r0 + v * W), alpha, sum));
+      S::store(m_ + r0 + v * W, m_new);
+    }
+  }
+
+  // o[R + i][d0 .. d0 + NV*W) = alpha * o + sum_c p^T[c][r + i] * v[c][...] for MR queries,
+  // where R = r0 + r is the block row of sub-tile query r.
+  template <int MR, int NV>
+  void pv_micro(int64_t r0, int64_t r, int64_t d0, int64_t kn) {
+    V acc[MR][NV];
+    float* o = o_ + (r0 + r) * dp_ + d0;
+    for (int i = 0; i < MR; i++) {
+      const V a = S::set1(alpha_[r0 + r + i]);
+      for (int v = 0; v < NV; v++) acc[i][v] = S::mul(a, S::load(o + i * dp_ + v * W));
+    }
+    const float* pt = st_ + r;
+    for (int64_t c = 0; c < kn; c++) {
+      V vv[NV];
+      for (int v = 0; v < NV; v++) vv[v] = S::load(vpack_ + c * dp_ + d0 + v * W);
+      for (int i = 0; i < MR; i++) {
+        const V pb = S::set1(pt[c * BQ + i]);
+        for (int v = 0; v < NV; v++) acc[i][v] = S::fmadd(pb, vv[v], acc[i][v]);
+      }
+    }
+    for (int i = 0; i < MR; i++)
+      for (int v = 0; v < NV; v++) S::store(o + i * dp_ + v * W, acc[i][v]);
+  }
+
+  // Rows [0, rows) of the sub-tile at r0: MR_Q rows at a time (then the tail), head dims in
+  // chunks of NV_D vectors (then the tail).
+  void accumulate_pv(int64_t r0, int64_t rows, int64_t kn) {
+    for (int64_t r = 0; r < rows; r += S::MR_Q) {
+      with_count<S::MR_Q>(rows - r, [&](auto mr) {
+        for (int64_t d0 = 0; d0 < dp_; d0 += S::NV_D * W) {
+          with_count<S::NV_D>((dp_ - d0) / W, [&](auto nv) { pv_micro<mr, nv>(r0, r, d0, kn); });
+        }
+      });
+    }
+  }
+
+  const AttentionParams* p_ = nullptr;
+  int64_t d_ = 0, dp_ = 0;
+  int64_t b_ = 0, h_ = 0, qn_ = 0;
+  int64_t rows_[kRows] = {};
+  float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;
+  float *m_ = nullptr, *l_ = nullptr, *alpha_ = nullptr;
+};
+
+}  // namespace tile_simd
+}  // namespace tessera

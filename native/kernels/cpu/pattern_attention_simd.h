@@ -1,0 +1,79 @@
+// The pattern attention kernel over the tile engine: a task is one query tile of a compiled
+// pattern for one (b, h); its key tiles (any positions) are loaded in turn, partial ones with
+// their per-key masks. Empty tiles were dropped when the pattern was compiled.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+
+#include "cpu/attention_tile_simd.h"
+#include "tessera/pattern.h"
+#include "tessera/thread_pool.h"
+
+namespace tessera {
+namespace tile_simd {
+
+// Positions of a segment's first `count` entries.
+inline void segment_positions(const CompiledPattern& plan, const Segment& s, int64_t count,
+                              int64_t* out) {
+  for (int64_t k = 0; k < count; k++) out[k] = plan.position(s, k);
+}
+
+// Query tile `t` of the plan for (b, h).
+template <class S>
+void pattern_tile(TileEngine<S>& engine, const AttentionParams& p, const CompiledPattern& plan,
+                  int64_t b, int64_t h, int64_t t) {
+  const QueryTile& tile = plan.query_tiles[t];
+  int64_t rows[kPatternTileRows];
+  segment_positions(plan, tile.rows, tile.rows.count, rows);
+  engine.begin(b, h, rows, tile.rows.count);
+  const int64_t limit = attention_detail::key_limit(p, b);
+  int64_t keys[2][kPatternTileKeys];  // this tile and the next (prefetched)
+  const KeyTile* key_tiles = plan.key_tiles.data() + tile.first_key_tile;
+  if (tile.key_tile_count > 0)
+    segment_positions(plan, key_tiles[0].keys, key_tiles[0].keys.count, keys[0]);
+  for (int64_t k = 0; k < tile.key_tile_count; k++) {
+    int64_t* current = keys[k % 2];
+    const KeyTile& kt = key_tiles[k];
+    if (k + 1 < tile.key_tile_count) {
+      const KeyTile& next = key_tiles[k + 1];
+      segment_positions(plan, next.keys, next.keys.count, keys[(k + 1) % 2]);
+      engine.prefetch_keys(keys[(k + 1) % 2], next.keys.count);
+    }
+    // Keys ascend within a tile: those at or past the key length are a suffix.
+    const int64_t kn = std::lower_bound(current, current + kt.keys.count, limit) - current;
+    if (kn == 0) continue;
+    engine.load_keys(current, kn);
+    engine.attend(0, tile.rows.count, kn, kt.mask >= 0 ? plan.masks.data() + kt.mask : nullptr);
+  }
+  engine.finish();
+}
+
+// q: [B, Nq, H, D], k/v: [B, Nk, H, D], out: [B, Nq, H, D], lse: [B, H, Nq]
+template <class S>
+Status run_pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
+                             int max_threads) {
+  static_assert(S::BQ >= kPatternTileRows && S::BK >= kPatternTileKeys,
+                "a pattern tile must fit one score tile");
+  const int64_t tiles = static_cast<int64_t>(plan.query_tiles.size());
+  std::atomic<bool> out_of_memory{false};
+  parallel_for(p.batch * p.heads * tiles, max_threads, [&](int64_t task) {
+    const int64_t t = task % tiles;
+    const int64_t h = (task / tiles) % p.heads;
+    const int64_t b = task / (tiles * p.heads);
+    TileEngine<S> engine;
+    if (!engine.init(p)) {
+      out_of_memory = true;
+      return;
+    }
+    pattern_tile(engine, p, plan, b, h, t);
+  });
+  if (out_of_memory) {
+    return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
+  }
+  return Status::Ok();
+}
+
+}  // namespace tile_simd
+}  // namespace tessera
