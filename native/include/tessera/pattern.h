@@ -59,7 +59,7 @@ struct QueryTile {
 };
 
 constexpr int64_t kPatternTileRows = 64;
-constexpr int64_t kPatternTileKeys = 64;
+constexpr int64_t kPatternTileKeys = 96;
 
 struct CompiledPattern {
   int64_t seq_q = 0, seq_k = 0;

@@ -91,9 +91,10 @@ class TileEngine {
     qn_ = count;
     std::copy(rows, rows + count, rows_);
     pack_qt();
-    std::fill(o_, o_ + kRows * dp_, 0.0f);
-    std::fill(m_, m_ + kRows, kNegInf);
-    std::fill(l_, l_ + kRows, 0.0f);
+    const int64_t rows_used = round_up(count, BQ);  // whole sub-tiles: padding rows stay finite
+    std::fill(o_, o_ + rows_used * dp_, 0.0f);
+    std::fill(m_, m_ + rows_used, kNegInf);
+    std::fill(l_, l_ + rows_used, 0.0f);
   }
 
   // Copies the k and v rows of keys[0 .. kn) (kn <= BK) into the packed key tile.
@@ -143,7 +144,7 @@ class TileEngine {
   void pack_qt() {
     const float factor = p_->scale * kLog2e;
     const int64_t sd = p_->q_strides.dim;
-    std::fill(qt_, qt_ + kRows * d_, 0.0f);
+    std::fill(qt_, qt_ + round_up(qn_, BQ) * d_, 0.0f);
     for (int64_t r = 0; r < qn_; r++) {
       const float* src = row_ptr(p_->q, p_->q_strides, b_, rows_[r], h_);
       float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;

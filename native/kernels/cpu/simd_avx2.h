@@ -20,7 +20,7 @@ struct Avx2 {
   static constexpr int MR_Q = 6;
   static constexpr int NV_D = 2;
   static constexpr int BQ = 64;  // queries per score tile (multiple of NV_Q * W)
-  static constexpr int BK = 72;  // keys per tile (multiple of MR_K)
+  static constexpr int BK = 96;  // keys per tile (multiple of MR_K)
 
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
