@@ -58,7 +58,14 @@ struct QueryTile {
   int64_t first_key_tile = 0, key_tile_count = 0;
 };
 
+// Consecutive query tiles that share the same key tiles, all full (e.g. the tiles of one axial
+// line): one kernel task loads each key tile once for all of them.
+struct TileBlock {
+  int64_t first_query_tile = 0, query_tile_count = 0;
+};
+
 constexpr int64_t kPatternTileRows = 64;
+constexpr int64_t kPatternBlockTiles = 4;
 constexpr int64_t kPatternTileKeys = 96;
 
 struct CompiledPattern {
@@ -66,6 +73,7 @@ struct CompiledPattern {
   bool causal = false;
   std::vector<QueryTile> query_tiles;
   std::vector<KeyTile> key_tiles;
+  std::vector<TileBlock> blocks;   // a partition of query_tiles, in order
   std::vector<int32_t> positions;  // index lists of segments with list >= 0
   std::vector<uint64_t> masks;     // mask words of partial key tiles
   int64_t allowed_pairs = 0;       // pairs the pattern (with causal) allows

@@ -295,13 +295,38 @@ class PlanBuilder {
     QueryTile tile;
     tile.rows = segment(rows);
     tile.first_key_tile = static_cast<int64_t>(plan_.key_tiles.size());
+    const size_t positions_before = plan_.positions.size();
     for (size_t c = 0; c < found.keys.size(); c += kPatternTileKeys) {
       const size_t end = std::min(found.keys.size(), c + kPatternTileKeys);
       add_key_tile(rows, Positions(found.keys.begin() + c, found.keys.begin() + end),
                    found.known_full);
     }
     tile.key_tile_count = static_cast<int64_t>(plan_.key_tiles.size()) - tile.first_key_tile;
+    if (!plan_.query_tiles.empty() && same_full_key_tiles(plan_.query_tiles.back(), tile)) {
+      // Share the previous tile's key tiles (their positions lists too).
+      plan_.key_tiles.resize(static_cast<size_t>(tile.first_key_tile));
+      plan_.positions.resize(positions_before);
+      tile.first_key_tile = plan_.query_tiles.back().first_key_tile;
+    }
     plan_.query_tiles.push_back(tile);
+  }
+
+  // Groups consecutive query tiles that share all-full key tiles into blocks.
+  void make_blocks() {
+    for (int64_t t = 0; t < static_cast<int64_t>(plan_.query_tiles.size()); t++) {
+      if (!plan_.blocks.empty()) {
+        TileBlock& last = plan_.blocks.back();
+        const QueryTile& prev = plan_.query_tiles[t - 1];
+        const QueryTile& tile = plan_.query_tiles[t];
+        if (last.query_tile_count < kPatternBlockTiles &&
+            prev.first_key_tile == tile.first_key_tile &&
+            prev.key_tile_count == tile.key_tile_count && all_full(tile)) {
+          last.query_tile_count++;
+          continue;
+        }
+      }
+      plan_.blocks.push_back({t, 1});
+    }
   }
 
  private:
@@ -319,6 +344,35 @@ class PlanBuilder {
       }
     }
     return s;
+  }
+
+  bool all_full(const QueryTile& tile) const {
+    for (int64_t k = 0; k < tile.key_tile_count; k++) {
+      if (plan_.key_tiles[tile.first_key_tile + k].mask >= 0) return false;
+    }
+    return true;
+  }
+
+  bool same_positions(const Segment& a, const Segment& b) const {
+    if (a.count != b.count) return false;
+    for (int64_t k = 0; k < a.count; k++) {
+      if (plan_.position(a, k) != plan_.position(b, k)) return false;
+    }
+    return true;
+  }
+
+  // Whether `tile` (just built) has the same all-full key tiles as `prev`.
+  bool same_full_key_tiles(const QueryTile& prev, const QueryTile& tile) const {
+    if (prev.key_tile_count != tile.key_tile_count || !all_full(prev) || !all_full(tile)) {
+      return false;
+    }
+    for (int64_t k = 0; k < tile.key_tile_count; k++) {
+      if (!same_positions(plan_.key_tiles[prev.first_key_tile + k].keys,
+                          plan_.key_tiles[tile.first_key_tile + k].keys)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // Word of rows that may see key j.
@@ -381,6 +435,7 @@ Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bo
     std::sort(rows.begin(), rows.end());
     builder.add_query_tile(rows);
   }
+  builder.make_blocks();
   return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
-// The pattern attention kernel over the tile engine: a task is one query tile of a compiled
-// pattern for one (b, h); its key tiles (any positions) are loaded in turn, partial ones with
-// their per-key masks. Empty tiles were dropped when the pattern was compiled.
+// The pattern attention kernel over the tile engine: a task is one block of query tiles of a
+// compiled pattern for one (b, h); its key tiles (any positions) are loaded in turn, partial
+// ones with their per-key masks. Empty tiles were dropped when the pattern was compiled.
 #pragma once
 
 #include <algorithm>
@@ -20,23 +20,31 @@ inline void segment_positions(const CompiledPattern& plan, const Segment& s, int
   for (int64_t k = 0; k < count; k++) out[k] = plan.position(s, k);
 }
 
-// Query tile `t` of the plan for (b, h).
+// Block `block` of the plan for (b, h): the rows of its query tiles, in sub-tiles of S::BQ,
+// against its key tiles (shared by the tiles of a block of several; masked only in a block of
+// one tile, so a mask's bits are that tile's rows).
 template <class S>
-void pattern_tile(TileEngine<S>& engine, const AttentionParams& p, const CompiledPattern& plan,
-                  int64_t b, int64_t h, int64_t t) {
-  const QueryTile& tile = plan.query_tiles[t];
-  int64_t rows[kPatternTileRows];
-  segment_positions(plan, tile.rows, tile.rows.count, rows);
-  engine.begin(b, h, rows, tile.rows.count);
+void pattern_block(TileEngine<S>& engine, const AttentionParams& p, const CompiledPattern& plan,
+                   int64_t b, int64_t h, const TileBlock& block) {
+  int64_t rows[TileEngine<S>::kRows];
+  int64_t count = 0;
+  for (int64_t t = 0; t < block.query_tile_count; t++) {
+    const QueryTile& tile = plan.query_tiles[block.first_query_tile + t];
+    segment_positions(plan, tile.rows, tile.rows.count, rows + count);
+    count += tile.rows.count;
+  }
+  engine.begin(b, h, rows, count);
+  const QueryTile& first = plan.query_tiles[block.first_query_tile];
+  const KeyTile* key_tiles = plan.key_tiles.data() + first.first_key_tile;
   const int64_t limit = attention_detail::key_limit(p, b);
   int64_t keys[2][kPatternTileKeys];  // this tile and the next (prefetched)
-  const KeyTile* key_tiles = plan.key_tiles.data() + tile.first_key_tile;
-  if (tile.key_tile_count > 0)
+  if (first.key_tile_count > 0) {
     segment_positions(plan, key_tiles[0].keys, key_tiles[0].keys.count, keys[0]);
-  for (int64_t k = 0; k < tile.key_tile_count; k++) {
+  }
+  for (int64_t k = 0; k < first.key_tile_count; k++) {
     int64_t* current = keys[k % 2];
     const KeyTile& kt = key_tiles[k];
-    if (k + 1 < tile.key_tile_count) {
+    if (k + 1 < first.key_tile_count) {
       const KeyTile& next = key_tiles[k + 1];
       segment_positions(plan, next.keys, next.keys.count, keys[(k + 1) % 2]);
       engine.prefetch_keys(keys[(k + 1) % 2], next.keys.count);
@@ -45,7 +53,10 @@ void pattern_tile(TileEngine<S>& engine, const AttentionParams& p, const Compile
     const int64_t kn = std::lower_bound(current, current + kt.keys.count, limit) - current;
     if (kn == 0) continue;
     engine.load_keys(current, kn);
-    engine.attend(0, tile.rows.count, kn, kt.mask >= 0 ? plan.masks.data() + kt.mask : nullptr);
+    const uint64_t* masks = kt.mask >= 0 ? plan.masks.data() + kt.mask : nullptr;
+    for (int64_t r0 = 0; r0 < count; r0 += S::BQ) {
+      engine.attend(r0, std::min<int64_t>(S::BQ, count - r0), kn, masks);
+    }
   }
   engine.finish();
 }
@@ -56,18 +67,20 @@ Status run_pattern_attention(const AttentionParams& p, const CompiledPattern& pl
                              int max_threads) {
   static_assert(S::BQ >= kPatternTileRows && S::BK >= kPatternTileKeys,
                 "a pattern tile must fit one score tile");
-  const int64_t tiles = static_cast<int64_t>(plan.query_tiles.size());
+  static_assert(TileEngine<S>::kRows >= kPatternBlockTiles * kPatternTileRows,
+                "a block of query tiles must fit the engine");
+  const int64_t blocks = static_cast<int64_t>(plan.blocks.size());
   std::atomic<bool> out_of_memory{false};
-  parallel_for(p.batch * p.heads * tiles, max_threads, [&](int64_t task) {
-    const int64_t t = task % tiles;
-    const int64_t h = (task / tiles) % p.heads;
-    const int64_t b = task / (tiles * p.heads);
+  parallel_for(p.batch * p.heads * blocks, max_threads, [&](int64_t task) {
+    const int64_t t = task % blocks;
+    const int64_t h = (task / blocks) % p.heads;
+    const int64_t b = task / (blocks * p.heads);
     TileEngine<S> engine;
     if (!engine.init(p)) {
       out_of_memory = true;
       return;
     }
-    pattern_tile(engine, p, plan, b, h, t);
+    pattern_block(engine, p, plan, b, h, plan.blocks[t]);
   });
   if (out_of_memory) {
     return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
