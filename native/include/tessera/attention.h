@@ -45,6 +45,9 @@ constexpr int64_t kMaxHeadDim = 256;
 // Checks sizes, scale and key lengths (the checks every attention entry point shares).
 Status check_attention_params(const AttentionParams& p);
 
+// Resolves opts.isa for this CPU, or fails naming the ISA that is not available.
+Status choose_isa(const RunOptions& opts, Isa* isa);
+
 // Checks sizes and options; on success runs the kernel chosen for opts.isa.
 Status flash_attention(const AttentionParams& p, const RunOptions& opts);
 

@@ -21,6 +21,7 @@
 
 #include "cpu/attention_common.h"
 #include "tessera/attention.h"
+#include "tessera/thread_pool.h"
 
 namespace tessera {
 namespace tile_simd {
@@ -287,6 +288,25 @@ class TileEngine {
   float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;
   float *m_ = nullptr, *l_ = nullptr, *alpha_ = nullptr;
 };
+
+// Runs work(engine, b, h, t) for every batch b, head h and t < per_head on the shared pool,
+// each task with a freshly set up engine. Fails only when a worker could not get its scratch.
+template <class S, class Work>
+Status run_tasks(const AttentionParams& p, int64_t per_head, int max_threads, Work&& work) {
+  std::atomic<bool> out_of_memory{false};
+  parallel_for(p.batch * p.heads * per_head, max_threads, [&](int64_t task) {
+    TileEngine<S> engine;
+    if (!engine.init(p)) {
+      out_of_memory = true;
+      return;
+    }
+    work(engine, task / (per_head * p.heads), (task / per_head) % p.heads, task % per_head);
+  });
+  if (out_of_memory) {
+    return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
+  }
+  return Status::Ok();
+}
 
 }  // namespace tile_simd
 }  // namespace tessera

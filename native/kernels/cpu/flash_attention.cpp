@@ -28,14 +28,17 @@ Status check_attention_params(const AttentionParams& p) {
   return Status::Ok();
 }
 
+Status choose_isa(const RunOptions& opts, Isa* isa) {
+  if (resolve_isa(opts.isa, isa)) return Status::Ok();
+  return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
+                             "' is not supported by this CPU");
+}
+
 Status flash_attention(const AttentionParams& p, const RunOptions& opts) {
-  Status status = check_attention_params(p);
-  if (!status.ok()) return status;
   Isa isa = Isa::kScalar;
-  if (!resolve_isa(opts.isa, &isa)) {
-    return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
-                               "' is not supported by this CPU");
-  }
+  Status status = check_attention_params(p);
+  if (status.ok()) status = choose_isa(opts, &isa);
+  if (!status.ok()) return status;
   switch (isa) {
 #if defined(TESSERA_X86)
     case Isa::kAvx512:

@@ -4,12 +4,10 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 
 #include "cpu/attention_tile_simd.h"
 #include "tessera/attention.h"
-#include "tessera/thread_pool.h"
 
 namespace tessera {
 namespace tile_simd {
@@ -56,27 +54,15 @@ void dense_block(TileEngine<S>& engine, const AttentionParams& p, int64_t b, int
 }
 
 // q: [B, Nq, H, D], k/v: [B, Nk, H, D], out: [B, Nq, H, D], lse: [B, H, Nq]
-// Parallel over (b, h, row block). Fails only when a worker could not get its scratch.
+// Parallel over (b, h, row block).
 template <class S>
 Status run_flash_attention(const AttentionParams& p, int max_threads) {
   constexpr int64_t kBlock = TileEngine<S>::kRows;
-  const int64_t blocks = (p.seq_q + kBlock - 1) / kBlock;
-  std::atomic<bool> out_of_memory{false};
-  parallel_for(p.batch * p.heads * blocks, max_threads, [&](int64_t task) {
-    const int64_t t = task % blocks;
-    const int64_t h = (task / blocks) % p.heads;
-    const int64_t b = task / (blocks * p.heads);
-    TileEngine<S> engine;
-    if (!engine.init(p)) {
-      out_of_memory = true;
-      return;
-    }
-    dense_block(engine, p, b, h, t * kBlock, std::min(kBlock, p.seq_q - t * kBlock));
-  });
-  if (out_of_memory) {
-    return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
-  }
-  return Status::Ok();
+  return run_tasks<S>(p, (p.seq_q + kBlock - 1) / kBlock, max_threads,
+                      [&](TileEngine<S>& engine, int64_t b, int64_t h, int64_t t) {
+                        dense_block(engine, p, b, h, t * kBlock,
+                                    std::min(kBlock, p.seq_q - t * kBlock));
+                      });
 }
 
 }  // namespace tile_simd

@@ -91,14 +91,11 @@ void pattern_attention_reference(const AttentionParams& p, const CompiledPattern
 
 Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
                          const RunOptions& opts) {
+  Isa isa = Isa::kScalar;
   Status status = check_attention_params(p);
   if (status.ok()) status = check_plan(p, plan);
+  if (status.ok()) status = choose_isa(opts, &isa);
   if (!status.ok()) return status;
-  Isa isa = Isa::kScalar;
-  if (!resolve_isa(opts.isa, &isa)) {
-    return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
-                               "' is not supported by this CPU");
-  }
   switch (isa) {
 #if defined(TESSERA_X86)
     case Isa::kAvx512:

@@ -4,12 +4,10 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 
 #include "cpu/attention_tile_simd.h"
 #include "tessera/pattern.h"
-#include "tessera/thread_pool.h"
 
 namespace tessera {
 namespace tile_simd {
@@ -69,23 +67,10 @@ Status run_pattern_attention(const AttentionParams& p, const CompiledPattern& pl
                 "a pattern tile must fit one score tile");
   static_assert(TileEngine<S>::kRows >= kPatternBlockTiles * kPatternTileRows,
                 "a block of query tiles must fit the engine");
-  const int64_t blocks = static_cast<int64_t>(plan.blocks.size());
-  std::atomic<bool> out_of_memory{false};
-  parallel_for(p.batch * p.heads * blocks, max_threads, [&](int64_t task) {
-    const int64_t t = task % blocks;
-    const int64_t h = (task / blocks) % p.heads;
-    const int64_t b = task / (blocks * p.heads);
-    TileEngine<S> engine;
-    if (!engine.init(p)) {
-      out_of_memory = true;
-      return;
-    }
-    pattern_block(engine, p, plan, b, h, plan.blocks[t]);
-  });
-  if (out_of_memory) {
-    return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
-  }
-  return Status::Ok();
+  return run_tasks<S>(p, static_cast<int64_t>(plan.blocks.size()), max_threads,
+                      [&](TileEngine<S>& engine, int64_t b, int64_t h, int64_t t) {
+                        pattern_block(engine, p, plan, b, h, plan.blocks[t]);
+                      });
 }
 
 }  // namespace tile_simd
