@@ -4,7 +4,8 @@
 // kernel's rate measured in the same run, and its speedup over dense attention against the
 // FLOP bound (dense FLOPs / pattern FLOPs). Then divided space-time attention over the
 // 96,000-token video (375 frames x 16 x 16 patches, H=12, D=64).
-//   node scripts/bench/patterns.js [--threads N] [--repeat N] [--no-video] [--json]
+//   node --expose-gc scripts/bench/patterns.js [--threads N] [--repeat N] [--no-video] [--json]
+// (--expose-gc lets it collect the previous outputs, hundreds of MB for the video, untimed.)
 const os = require('node:os');
 const tessera = require('../../dist');
 
@@ -31,6 +32,7 @@ async function time(q, k, v, options, runs = repeat) {
   await tessera.attention(q, k, v, options);
   let best = Infinity;
   for (let r = 0; r < runs; r++) {
+    global.gc?.();
     const start = process.hrtime.bigint();
     await tessera.attention(q, k, v, options);
     best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
@@ -86,7 +88,7 @@ async function video(H, D) {
   const [q, k, v] = [1, 2, 3].map((s) => randomTensor(shape, s));
   const temporal = tessera.compilePattern({ type: 'axial', grid, axes: [0] }, { n });
   const spatial = tessera.compilePattern({ type: 'axial', grid, axes: [1, 2] }, { n });
-  const divided = (await time(q, k, v, { threads, pattern: temporal }, 1)) + (await time(q, k, v, { threads, pattern: spatial }, 1));
+  const divided = (await time(q, k, v, { threads, pattern: temporal })) + (await time(q, k, v, { threads, pattern: spatial }));
   // Full attention over the same tokens, measured on one head and scaled to H heads.
   const one = [1, n, 1, D];
   const [q1, k1, v1] = [1, 2, 3].map((s) => randomTensor(one, s));
