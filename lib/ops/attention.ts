@@ -36,6 +36,11 @@ export interface AttentionOptions {
    * in a loop). Default: every key (the dense kernel).
    */
   pattern?: Pattern | CompiledPattern;
+  /**
+   * Write the result here instead of a new tensor: [B, Nq, H, D], any strides, not overlapping
+   * q, k or v (reusing one output buffer saves allocating and first-touching it per call).
+   */
+  out?: TensorLike;
 }
 
 export interface AttentionWithLse {
@@ -70,6 +75,22 @@ function checkOptions(options: unknown): AttentionOptions {
     throw new ArgumentError('options', `expected an object, received ${options === null ? 'null' : typeof options}`);
   }
   return options as AttentionOptions;
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** The caller's output tensor: [B, Nq, H, D] like q, its own memory. */
+function checkOut(out: TensorLike, q: TensorLike, inputs: readonly TensorLike[]): Tensor {
+  const strides = checkTensor('out', out, LAYOUT);
+  if (out.shape.some((dim, i) => dim !== q.shape[i])) {
+    throw new ArgumentError('out', `expected shape ${describeShape(q.shape)} (B, Nq, H, D of q), received ${describeShape(out.shape)}`);
+  }
+  if (inputs.some((input) => overlaps(out.data, input.data))) {
+    throw new ArgumentError('out', 'expected memory that does not overlap q, k or v');
+  }
+  return new Tensor(out.data, out.shape, strides);
 }
 
 /** The compiled plan for a pattern option, or null for dense attention ('full'). */
@@ -119,7 +140,7 @@ function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknow
   const causal = options.causal ?? false;
   const plan = options.pattern === undefined ? null : patternPlan(options.pattern, seqQ, seqK, causal);
 
-  const out = Tensor.zeros([batch, seqQ, heads, headDim]);
+  const out = options.out === undefined ? Tensor.zeros([batch, seqQ, heads, headDim]) : checkOut(options.out, q, [q, k, v]);
   const lse = options.returnLse ? Tensor.zeros([batch, heads, seqQ]) : null;
   const args: NativeAttentionArgs = {
     q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data ?? null, keyLengths,

@@ -430,3 +430,26 @@ describe('property: random shapes and options match the reference', () => {
     );
   });
 });
+
+describe('the out option', () => {
+  const dims = { B: 2, Nq: 70, Nk: 90, H: 3, D: 16 };
+  const { q, k, v } = randomQkv(dims, 99);
+
+  test('writes into a caller tensor, strided too, with the same bits as a fresh result', async () => {
+    const fresh = attentionSync(q, k, v, { causal: true });
+    const buffer = new Float32Array(2 * 70 * 3 * 16 * 2).fill(NaN);
+    // [B, Nq, H, D] view with every other element used: strides [2*Nq*H*D, 2*H*D, 2*D, 2]
+    const out = { data: buffer, shape: [2, 70, 3, 16], strides: [2 * 70 * 3 * 16, 2 * 3 * 16, 2 * 16, 2] };
+    const result = await attention(q, k, v, { causal: true, out });
+    expect(result.data).toBe(buffer);
+    expect(Float32Array.from({ length: fresh.data.length }, (_, i) => buffer[2 * i])).toEqual(fresh.data);
+    expect(Number.isNaN(buffer[1])).toBe(true); // the gaps are untouched
+  });
+
+  test('a wrong shape or memory overlapping an input is an ArgumentError naming out', () => {
+    const wrong = { data: new Float32Array(2 * 70 * 3 * 16), shape: [2, 70, 3, 8] };
+    expect(() => attentionSync(q, k, v, { out: wrong })).toThrow(expect.objectContaining({ param: 'out' }));
+    const aliased = { data: q.data, shape: [2, 70, 3, 16] };
+    expect(() => attentionSync(q, k, v, { out: aliased })).toThrow(/out: expected memory that does not overlap q, k or v/);
+  });
+});

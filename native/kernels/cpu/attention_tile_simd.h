@@ -64,6 +64,9 @@ class TileEngine {
   static constexpr int64_t BQ = S::BQ;
   static constexpr int64_t BK = S::BK;
   static constexpr int64_t kRows = BQ * kSubTiles;
+  // Rows are scattered (stride H * D or more), beyond the hardware prefetcher: loops that
+  // stream rows ask for the row this far ahead.
+  static constexpr int64_t kRowsAhead = 8;
 
   // Returns false when the scratch buffer could not be allocated.
   bool init(const AttentionParams& p) {
@@ -101,6 +104,7 @@ class TileEngine {
   // Copies the k and v rows of keys[0 .. kn) (kn <= BK) into the packed key tile.
   void load_keys(const int64_t* keys, int64_t kn) {
     for (int64_t c = 0; c < kn; c++) {
+      if (c + kRowsAhead < kn) prefetch_keys(keys + c + kRowsAhead, 1);
       copy_row(kpack_ + c * dp_, row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
       copy_row(vpack_ + c * dp_, row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
     }
@@ -147,6 +151,9 @@ class TileEngine {
     const int64_t sd = p_->q_strides.dim;
     std::fill(qt_, qt_ + round_up(qn_, BQ) * d_, 0.0f);
     for (int64_t r = 0; r < qn_; r++) {
+      if (r + kRowsAhead < qn_) {
+        prefetch_row(row_ptr(p_->q, p_->q_strides, b_, rows_[r + kRowsAhead], h_), sd);
+      }
       const float* src = row_ptr(p_->q, p_->q_strides, b_, rows_[r], h_);
       float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;
       for (int64_t d = 0; d < d_; d++) dst[d * BQ] = src[d * sd] * factor;
