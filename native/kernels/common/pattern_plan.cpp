@@ -191,14 +191,23 @@ void neighborhood_candidates(const PatternSpec& s, const Positions& rows, int64_
   add_outside_grid(s, seq_k, keys);
 }
 
-// Axial: the members of the rows' line (all rows of a tile share it), then the global keys.
+// Axial: the members of the rows' line (all rows of a tile share it): every coordinate on the
+// attended axes, the rows' own on the others; then the global keys.
 void axial_candidates(const PatternSpec& s, const Positions& rows, int64_t seq_k, Positions* keys) {
-  const grid::Coords c0 = grid::coords(s.grid, s.offset, rows[0]);
-  for (int64_t k = 0; k < grid::volume(s.grid); k++) {
-    const grid::Coords c = grid::coords(s.grid, 0, k);
-    bool same = true;
-    for (size_t a = 0; a < s.grid.size(); a++) same = same && (s.attended[a] || c[a] == c0[a]);
-    if (same) keys->push_back(s.offset + k);
+  const int rank = static_cast<int>(s.grid.size());
+  const grid::Coords fixed = grid::coords(s.grid, s.offset, rows[0]);
+  grid::Coords c = fixed;
+  for (int a = 0; a < rank; a++) {
+    if (s.attended[a]) c[a] = 0;
+  }
+  for (;;) {
+    keys->push_back(grid::position(s.grid, s.offset, c));
+    int a = rank - 1;  // next coordinate on the attended axes, row-major
+    while (a >= 0 && (!s.attended[a] || ++c[a] >= s.grid[a])) {
+      if (s.attended[a]) c[a] = 0;
+      a--;
+    }
+    if (a < 0) break;
   }
   add_outside_grid(s, seq_k, keys);
 }

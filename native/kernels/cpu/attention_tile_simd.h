@@ -104,7 +104,11 @@ class TileEngine {
   // Copies the k and v rows of keys[0 .. kn) (kn <= BK) into the packed key tile.
   void load_keys(const int64_t* keys, int64_t kn) {
     for (int64_t c = 0; c < kn; c++) {
-      if (c + kRowsAhead < kn) prefetch_keys(keys + c + kRowsAhead, 1);
+      if (c + kRowsAhead < kn) {
+        const int64_t ahead = keys[c + kRowsAhead];
+        prefetch_row<0, 3>(row_ptr(p_->k, p_->k_strides, b_, ahead, h_), p_->k_strides.dim);
+        prefetch_row<0, 3>(row_ptr(p_->v, p_->v_strides, b_, ahead, h_), p_->v_strides.dim);
+      }
       copy_row(kpack_ + c * dp_, row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
       copy_row(vpack_ + c * dp_, row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
     }
@@ -114,8 +118,8 @@ class TileEngine {
   // Asks the cache for the k and v rows of keys[0 .. count), e.g. part of the next tile.
   void prefetch_keys(const int64_t* keys, int64_t count) const {
     for (int64_t c = 0; c < count; c++) {
-      prefetch_row(row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
-      prefetch_row(row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
+      prefetch_row<0, 2>(row_ptr(p_->k, p_->k_strides, b_, keys[c], h_), p_->k_strides.dim);
+      prefetch_row<0, 2>(row_ptr(p_->v, p_->v_strides, b_, keys[c], h_), p_->v_strides.dim);
     }
   }
 
@@ -134,6 +138,9 @@ class TileEngine {
     const int64_t sd = p_->out_strides.dim;
     float* lse = lse_ptr(*p_, b_, h_);
     for (int64_t r = 0; r < qn_; r++) {
+      if (r + kRowsAhead < qn_) {
+        prefetch_row<1, 3>(row_ptr(p_->out, p_->out_strides, b_, rows_[r + kRowsAhead], h_), sd);
+      }
       float* dst = row_ptr(p_->out, p_->out_strides, b_, rows_[r], h_);
       const float inv_l = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;
       const float* o = o_ + r * dp_;
@@ -152,7 +159,7 @@ class TileEngine {
     std::fill(qt_, qt_ + round_up(qn_, BQ) * d_, 0.0f);
     for (int64_t r = 0; r < qn_; r++) {
       if (r + kRowsAhead < qn_) {
-        prefetch_row(row_ptr(p_->q, p_->q_strides, b_, rows_[r + kRowsAhead], h_), sd);
+        prefetch_row<0, 3>(row_ptr(p_->q, p_->q_strides, b_, rows_[r + kRowsAhead], h_), sd);
       }
       const float* src = row_ptr(p_->q, p_->q_strides, b_, rows_[r], h_);
       float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;
@@ -160,10 +167,13 @@ class TileEngine {
     }
   }
 
+  // Asks for a row's cache lines: kWrite 1 for rows about to be written; kLocality 3 for rows
+  // needed in a moment (L1), 2 for the next tile (L2).
+  template <int kWrite, int kLocality>
   void prefetch_row(const float* row, int64_t stride) const {
     const char* bytes = reinterpret_cast<const char*>(row);
     const int64_t size = ((d_ - 1) * stride + 1) * 4;
-    for (int64_t off = 0; off < size; off += 64) __builtin_prefetch(bytes + off, 0, 2);
+    for (int64_t off = 0; off < size; off += 64) __builtin_prefetch(bytes + off, kWrite, kLocality);
   }
   // dst[0 .. dp) = src[d * stride] for d < D, then zeros.
   void copy_row(float* dst, const float* src, int64_t stride) const {
