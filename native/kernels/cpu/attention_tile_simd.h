@@ -72,6 +72,7 @@ class TileEngine {
   bool init(const AttentionParams& p) {
     p_ = &p;
     d_ = p.head_dim;
+    factor_ = p.scale * kLog2e;
     dp_ = round_up(d_, W);
     const size_t floats =
         static_cast<size_t>(kRows * d_ + kRows * dp_ + BK * BQ + 2 * BK * dp_ + 3 * kRows);
@@ -153,18 +154,36 @@ class TileEngine {
 
  private:
   // qt_[t][d][c] = q[b, rows[t*BQ + c], h, d] * scale * log2(e); zeros past the last row.
+  // W rows at a time: W x W blocks are transposed in registers (unit dim stride), the rest of
+  // the dims (and strided rows) element by element.
   void pack_qt() {
-    const float factor = p_->scale * kLog2e;
     const int64_t sd = p_->q_strides.dim;
+    const int64_t vector_dims = sd == 1 ? d_ / W * W : 0;
     std::fill(qt_, qt_ + round_up(qn_, BQ) * d_, 0.0f);
-    for (int64_t r = 0; r < qn_; r++) {
-      if (r + kRowsAhead < qn_) {
-        prefetch_row<0, 3>(row_ptr(p_->q, p_->q_strides, b_, rows_[r + kRowsAhead], h_), sd);
+    for (int64_t r = 0; r < qn_; r += W) {
+      const float* src[W];
+      for (int i = 0; i < W; i++) {
+        if (r + kRowsAhead + i < qn_) {
+          prefetch_row<0, 3>(row_ptr(p_->q, p_->q_strides, b_, rows_[r + kRowsAhead + i], h_), sd);
+        }
+        src[i] = r + i < qn_ ? row_ptr(p_->q, p_->q_strides, b_, rows_[r + i], h_) : nullptr;
       }
-      const float* src = row_ptr(p_->q, p_->q_strides, b_, rows_[r], h_);
-      float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;
-      for (int64_t d = 0; d < d_; d++) dst[d * BQ] = src[d * sd] * factor;
+      float* dst = qt_ + (r / BQ) * d_ * BQ + r % BQ;  // column r % BQ of d row 0
+      for (int64_t d0 = 0; d0 < vector_dims; d0 += W) pack_block(src, d0, dst);
+      for (int i = 0; i < W && src[i]; i++) {
+        for (int64_t d = vector_dims; d < d_; d++) dst[d * BQ + i] = src[i][d * sd] * factor_;
+      }
     }
+  }
+
+  // dims [d0, d0 + W) of W rows (null: a row past the last) -> dst[d * BQ + i], scaled.
+  void pack_block(const float* const (&src)[W], int64_t d0, float* dst) const {
+    V block[W];
+    const V factor = S::set1(factor_);
+    for (int i = 0; i < W; i++)
+      block[i] = src[i] ? S::mul(S::load(src[i] + d0), factor) : S::zero();
+    S::transpose(block);
+    for (int j = 0; j < W; j++) S::store(dst + (d0 + j) * BQ, block[j]);
   }
 
   // Asks for a row's cache lines: kWrite 1 for rows about to be written; kLocality 3 for rows
@@ -300,6 +319,7 @@ class TileEngine {
 
   const AttentionParams* p_ = nullptr;
   int64_t d_ = 0, dp_ = 0;
+  float factor_ = 0.0f;  // scale * log2(e), folded into q
   int64_t b_ = 0, h_ = 0, qn_ = 0;
   int64_t rows_[kRows] = {};
   float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;

@@ -32,6 +32,25 @@ struct Avx2 {
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
 
+  // In-place 8 x 8 transpose: afterwards lane i of r[j] is what lane j of r[i] was.
+  static void transpose(V (&r)[W]) {
+    V t[W], u[W];
+    for (int k = 0; k < 4; k++) {  // interleave pairs of rows
+      t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+      t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int k = 0; k < 2; k++) {  // u[4k + e], 128-bit block b: element 4b + e of rows 4k..4k+3
+      u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+      u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+      u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+      u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+    }
+    for (int e = 0; e < 4; e++) {  // swap the off-diagonal 128-bit blocks
+      r[e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x20);
+      r[4 + e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x31);
+    }
+  }
+
   // x, with the lanes whose bit in `keep` is 0 set to -inf.
   static V mask_neg_inf(V x, uint32_t keep) {
     const __m256i bit = _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(keep)),

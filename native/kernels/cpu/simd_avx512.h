@@ -31,6 +31,31 @@ struct Avx512 {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  // In-place 16 x 16 transpose: afterwards lane i of r[j] is what lane j of r[i] was.
+  static void transpose(V (&r)[W]) {
+    V t[W], u[W];
+    for (int k = 0; k < 8; k++) {  // interleave pairs of rows
+      t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+      t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int k = 0; k < 4; k++) {  // u[4k + e], 128-bit block b: element 4b + e of rows 4k..4k+3
+      u[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+      u[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+      u[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+      u[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+    }
+    for (int e = 0; e < 4; e++) {  // transpose the 4 x 4 grid of 128-bit blocks
+      const V x0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88);
+      const V x1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
+      const V x2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88);
+      const V x3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+      r[e] = _mm512_shuffle_f32x4(x0, x2, 0x88);
+      r[4 + e] = _mm512_shuffle_f32x4(x1, x3, 0x88);
+      r[8 + e] = _mm512_shuffle_f32x4(x0, x2, 0xDD);
+      r[12 + e] = _mm512_shuffle_f32x4(x1, x3, 0xDD);
+    }
+  }
+
   // x, with the lanes whose bit in `keep` is 0 set to -inf.
   static V mask_neg_inf(V x, uint32_t keep) {
     return _mm512_mask_blend_ps(static_cast<__mmask16>(keep), _mm512_set1_ps(-__builtin_inff()), x);
