@@ -65,7 +65,7 @@ struct TileBlock {
 };
 
 constexpr int64_t kPatternTileRows = 64;
-constexpr int64_t kPatternBlockTiles = 4;
+constexpr int64_t kPatternBlockTiles = 6;
 constexpr int64_t kPatternTileKeys = 96;
 
 struct CompiledPattern {
