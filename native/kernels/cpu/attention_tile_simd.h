@@ -150,8 +150,6 @@ class TileEngine {
     }
   }
 
-  int64_t row(int64_t r) const { return rows_[r]; }
-
  private:
   // qt_[t][d][c] = q[b, rows[t*BQ + c], h, d] * scale * log2(e); zeros past the last row.
   // W rows at a time: W x W blocks are transposed in registers (unit dim stride), the rest of
