@@ -80,7 +80,7 @@ export function candidatePaths(): string[] {
   ];
 }
 
-function load(): NativeBinding {
+function load(): { binding: NativeBinding; file: string } {
   const attempts: { path: string; reason: string }[] = [];
   for (const file of candidatePaths()) {
     if (!fs.existsSync(file)) {
@@ -89,7 +89,7 @@ function load(): NativeBinding {
     }
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file) as NativeBinding;
+      return { binding: require(file) as NativeBinding, file };
     } catch (error) {
       attempts.push({ path: file, reason: (error as Error).message.split('\n')[0] });
     }
@@ -97,10 +97,16 @@ function load(): NativeBinding {
   throw new NativeLoadError(attempts);
 }
 
-let binding: NativeBinding | undefined;
+let loaded: { binding: NativeBinding; file: string } | undefined;
 
 /** The loaded addon (loaded on first use, so importing tessera never throws). */
 export function native(): NativeBinding {
-  binding ??= load();
-  return binding;
+  loaded ??= load();
+  return loaded.binding;
+}
+
+/** The file the addon was loaded from (loads it if needed). */
+export function nativePath(): string {
+  native();
+  return (loaded as { file: string }).file;
 }
