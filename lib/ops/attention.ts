@@ -8,7 +8,8 @@ import { ArgumentError } from '../errors';
 import { fromNative } from '../errors';
 import type { IsaName, NativeAttentionArgs } from '../native';
 import { native } from '../native';
-import { CompiledPattern, compilePattern } from '../patterns/compile';
+import { CompiledPattern } from '../patterns/compile';
+import { normalizePattern } from '../patterns/index';
 import type { Pattern } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
@@ -95,7 +96,14 @@ function checkOut(out: TensorLike, q: TensorLike, inputs: readonly TensorLike[])
 
 /** The compiled plan for a pattern option, or null for dense attention ('full'). */
 function patternPlan(pattern: Pattern | CompiledPattern, seqQ: number, seqK: number, causal: boolean): CompiledPattern | null {
-  const plan = pattern instanceof CompiledPattern ? pattern : compilePattern(pattern, { nq: seqQ, nk: seqK }, { causal });
+  let plan: CompiledPattern;
+  if (pattern instanceof CompiledPattern) {
+    plan = pattern;
+  } else {
+    const spec = normalizePattern(pattern, seqQ, seqK);
+    if (spec.type === 'full') return null; // the dense kernel, no plan needed
+    plan = new CompiledPattern(spec, seqQ, seqK, causal);
+  }
   if (plan.nq !== seqQ || plan.nk !== seqK || plan.causal !== causal) {
     throw new ArgumentError(
       'pattern',
