@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'prebuilds/', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'device-out/', 'node_modules/', 'prebuilds/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
