@@ -42,7 +42,11 @@ struct RunOptions {
 
 constexpr int64_t kMaxHeadDim = 256;
 
-// Checks sizes, scale and key lengths (the checks every attention entry point shares).
+// Checks the sizes and the scale (shared by the CPU and CUDA entry points).
+Status check_attention_shape(int64_t batch, int64_t seq_q, int64_t seq_k, int64_t heads,
+                             int64_t head_dim, float scale);
+
+// Checks pointers, sizes, scale and key lengths (every CPU attention entry point).
 Status check_attention_params(const AttentionParams& p);
 
 // Resolves opts.isa for this CPU, or fails naming the ISA that is not available.

@@ -1,5 +1,4 @@
 // Host side of the CUDA flash attention: argument checks, the kernel chooser, the launch.
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -28,14 +27,8 @@ constexpr int64_t kMaxGridYZ = 65535;  // CUDA's limit on gridDim.y (heads) and 
 
 Status check_sizes(const CudaAttentionParams& p) {
   if (!p.q || !p.k || !p.v || !p.out) return Status::Invalid("args: missing q, k, v or out");
-  if (p.batch < 1 || p.seq_q < 1 || p.seq_k < 1 || p.heads < 1) {
-    return Status::Invalid("args: B, Nq, Nk and H must be >= 1");
-  }
-  if (p.head_dim < 1 || p.head_dim > kMaxHeadDim) {
-    return Status::Invalid("headDim: expected D in [1, " + std::to_string(kMaxHeadDim) +
-                           "], received " + std::to_string(p.head_dim));
-  }
-  if (!std::isfinite(p.scale)) return Status::Invalid("scale: expected a finite float32");
+  Status status = check_attention_shape(p.batch, p.seq_q, p.seq_k, p.heads, p.head_dim, p.scale);
+  if (!status.ok()) return status;
   if (p.seq_q > std::numeric_limits<int32_t>::max()) {
     return Status::Unsupported("cuda: Nq above 2^31 - 1 is not supported");
   }
