@@ -1,6 +1,7 @@
 /**
  * One measurement, run inside its own child process (see run-isolated.ts): allocate the inputs,
- * load the engine, then time `warmup` untimed and `repeat` timed runs and record memory.
+ * load the engine, then time `warmup` untimed and at least `repeat` timed runs (more when runs
+ * are short: until they add up to MIN_TIMED_MS) and record memory.
  */
 import type { AttentionCase } from './attention-case';
 import type { EngineName } from './engine';
@@ -42,13 +43,21 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** Short runs are repeated until they add up to this much, so their median is stable. */
+const MIN_TIMED_MS = 300;
+const MAX_RUNS = 500;
+
 async function timedRuns(run: () => Promise<void>, warmup: number, repeat: number): Promise<number[]> {
+  let lastMs = Infinity;
   for (let i = 0; i < warmup; i++) {
+    const start = performance.now();
     await run();
+    lastMs = performance.now() - start;
     collectGarbage();
   }
+  const runs = Math.max(repeat, Math.min(MAX_RUNS, Math.ceil(MIN_TIMED_MS / lastMs)));
   const times: number[] = [];
-  for (let i = 0; i < repeat; i++) {
+  for (let i = 0; i < runs; i++) {
     const start = performance.now();
     await run();
     times.push(performance.now() - start);

@@ -48,7 +48,8 @@ const HELP = `Usage: tessera bench attention [options]
 Times dense attention softmax(q k^T / sqrt(D)) v on synthetic random data: tessera's fused
 kernel beside onnxruntime-node's MultiHeadAttention node and MatMul-Softmax-MatMul graph (when
 onnxruntime-node loads). Every engine and size runs in its own process, one at a time, after
-${WARMUP} warm-up run; the median of the timed runs is reported.
+${WARMUP} warm-up run; the median of the timed runs is reported (short runs are repeated until
+they add up to 0.3 s, so small sizes are not timed from a handful of samples).
 
 Options:
   --sizes LIST    sequence lengths N (queries = keys), comma-separated; default ${DEFAULT_SIZES.join(',')}
@@ -56,7 +57,7 @@ Options:
   --dim D         head dimension; default ${DEFAULT_HEAD_DIM}
   --batch B       batch size; default ${DEFAULT_BATCH}
   --threads N     threads for every engine; default os.availableParallelism() (${os.availableParallelism()} here)
-  --repeat N      timed runs; default ${DEFAULT_REPEAT}
+  --repeat N      timed runs, at least; default ${DEFAULT_REPEAT}
   --engines LIST  comma-separated, of ${ENGINE_NAMES.join(', ')}; default all
   --force         run an engine even where it is estimated not to fit in free memory
   --json          print a JSON report instead of a table
@@ -103,7 +104,7 @@ export function progressReporter(plan: SuitePlan, io: CommandIo): (entry: SuiteE
 }
 
 function describeRuns(plan: SuitePlan): string {
-  const runs = plan.repeat === 1 ? '1 run' : `median of ${plan.repeat} runs`;
+  const runs = plan.repeat === 1 && plan.warmup === 0 ? '1 run' : `median of >= ${plan.repeat} runs (short runs: 0.3 s of them)`;
   const warmup = plan.warmup === 0 ? 'no warm-up' : `after ${plan.warmup} warm-up`;
   return `${runs}, ${warmup}`;
 }
