@@ -129,7 +129,10 @@ class TileEngine {
   void attend(int64_t r0, int64_t nq, int64_t kn, const uint64_t* masks) {
     const int64_t nqv = (nq + W - 1) / W;
     scores(r0, nqv, kn);
-    if (masks) apply_masks(nqv, kn, masks);
+    if (masks) {  // the maxima the microkernels kept include hidden pairs: recompute them
+      apply_masks(nqv, kn, masks);
+      for (int64_t v = 0; v < nqv; v++) tile_max_[v] = column_max(st_ + v * W, kn);
+    }
     softmax_update(r0, nqv, kn);
     accumulate_pv(r0, nq, kn);
   }
@@ -205,9 +208,9 @@ class TileEngine {
   }
 
   // st_[c0 + i][q .. q + NV*W) = sum_d k[c0 + i][d] * qt_[t][d][q ...] for MR_K keys, where
-  // qt points at qt_[t][0][q].
+  // qt points at qt_[t][0][q]; folds the first `valid` keys' scores into tile_max_.
   template <int NV>
-  void scores_micro(const float* qt, int64_t q, int64_t c0) {
+  void scores_micro(const float* qt, int64_t q, int64_t c0, int64_t valid) {
     V acc[S::MR_K][NV];
     for (int i = 0; i < S::MR_K; i++)
       for (int v = 0; v < NV; v++) acc[i][v] = S::zero();
@@ -222,15 +225,25 @@ class TileEngine {
     }
     for (int i = 0; i < S::MR_K; i++)
       for (int v = 0; v < NV; v++) S::store(st_ + (c0 + i) * BQ + q + v * W, acc[i][v]);
+    for (int v = 0; v < NV; v++) {
+      V m = tile_max_[q / W + v];
+      for (int i = 0; i < S::MR_K; i++) {
+        if (i < valid) m = S::max(m, acc[i][v]);
+      }
+      tile_max_[q / W + v] = m;
+    }
   }
 
   // st_[c][q] for keys c < kn and the sub-tile's queries, in groups of up to S::NV_Q vectors
   // (short tails do less work).
   void scores(int64_t r0, int64_t nqv, int64_t kn) {
     const float* qt = qt_ + (r0 / BQ) * d_ * BQ;
+    for (int64_t v = 0; v < nqv; v++) tile_max_[v] = S::set1(kNegInf);
     for (int64_t v0 = 0; v0 < nqv; v0 += S::NV_Q) {
       with_count<S::NV_Q>(nqv - v0, [&](auto nv) {
-        for (int64_t c0 = 0; c0 < kn; c0 += S::MR_K) scores_micro<nv>(qt + v0 * W, v0 * W, c0);
+        for (int64_t c0 = 0; c0 < kn; c0 += S::MR_K) {
+          scores_micro<nv>(qt + v0 * W, v0 * W, c0, kn - c0);
+        }
       });
     }
   }
@@ -263,7 +276,7 @@ class TileEngine {
   void softmax_update(int64_t r0, int64_t nqv, int64_t kn) {
     for (int64_t v = 0; v < nqv; v++) {
       float* st = st_ + v * W;
-      const V tile_max = column_max(st, kn);
+      const V tile_max = tile_max_[v];
       const V m_old = S::load(m_ + r0 + v * W);
       const V m_new = S::max(m_old, tile_max);
       const V m_use = S::zero_neginf(m_new);  // all masked so far: p = 0, never NaN
@@ -322,6 +335,7 @@ class TileEngine {
   int64_t rows_[kRows] = {};
   float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;
   float *m_ = nullptr, *l_ = nullptr, *alpha_ = nullptr;
+  V tile_max_[BQ / W];  // per query vector: max score of the current key tile
 };
 
 // Runs work(engine, b, h, t) for every batch b, head h and t < per_head on the shared pool,
