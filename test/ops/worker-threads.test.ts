@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 
-import { attention } from '../../lib';
+import { attention, attentionSync } from '../../lib';
 import { nativePath } from '../../lib/native';
 import { randomQkv } from '../reference/attention';
 
@@ -37,4 +37,15 @@ test('attention in worker threads matches the main thread, run concurrently', as
   const data = { addon, q: q.data, k: k.data, v: v.data, n, h, d };
   const [main, ...workers] = await Promise.all([attention(q, k, v), inWorker(data), inWorker(data)]);
   for (const result of workers) expect(result).toEqual(main.data);
+});
+
+// Many small calls at once: jobs whose last tasks are taken while other workers join them are
+// where a pool can let a caller return while a worker still holds its job.
+test('hundreds of concurrent small calls all settle with the sync result', async () => {
+  const inputs = Array.from({ length: 300 }, (_, i) => randomQkv({ B: 1, Nq: 3 + (i % 70), Nk: 5 + (i % 90), H: 2, D: 8 }, i));
+  const results = await Promise.all(inputs.map(({ q, k, v }) => attention(q, k, v, { causal: true })));
+  results.forEach((result, i) => {
+    const { q, k, v } = inputs[i];
+    expect(result.data).toEqual(attentionSync(q, k, v, { causal: true }).data);
+  });
 });

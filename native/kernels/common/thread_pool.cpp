@@ -18,8 +18,9 @@ constexpr int kMaxWorkers = 1024;
 
 thread_local bool t_is_pool_worker = false;
 
-// One parallel_for call. It lives on the caller's stack; the caller waits until every task
-// has run, and the last worker touching it does so under the pool mutex.
+// One parallel_for call. It lives on the caller's stack; the caller waits until every task has
+// run AND every worker that joined has left (a worker may join, then find no task left), and
+// workers touch it last under the pool mutex.
 struct Job {
   const std::function<void(int64_t)>* task = nullptr;
   int64_t count = 0;
@@ -30,6 +31,9 @@ struct Job {
   std::condition_variable finished;
 };
 
+// Every task has run and no worker still holds the job (guarded by Pool::mu_).
+bool settled(const Job& job) { return job.done == job.count && job.active_workers == 0; }
+
 class Pool {
  public:
   void run(Job* job) {
@@ -37,7 +41,7 @@ class Pool {
     grow(job->max_workers);
     jobs_.push_back(job);
     work_cv_.notify_all();
-    job->finished.wait(lock, [job] { return job->done == job->count; });
+    job->finished.wait(lock, [job] { return settled(*job); });
   }
 
  private:
@@ -78,7 +82,7 @@ class Pool {
       jobs_.erase(std::remove(jobs_.begin(), jobs_.end(), job), jobs_.end());
       job->active_workers--;
       job->done += ran;
-      if (job->done == job->count) job->finished.notify_all();
+      if (settled(*job)) job->finished.notify_all();
     }
   }
 
