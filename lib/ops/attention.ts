@@ -96,21 +96,17 @@ function checkOut(out: TensorLike, q: TensorLike, inputs: readonly TensorLike[])
 
 /** The compiled plan for a pattern option, or null for dense attention ('full'). */
 function patternPlan(pattern: Pattern | CompiledPattern, seqQ: number, seqK: number, causal: boolean): CompiledPattern | null {
-  let plan: CompiledPattern;
-  if (pattern instanceof CompiledPattern) {
-    plan = pattern;
-  } else {
+  if (!(pattern instanceof CompiledPattern)) {
     const spec = normalizePattern(pattern, seqQ, seqK);
-    if (spec.type === 'full') return null; // the dense kernel, no plan needed
-    plan = new CompiledPattern(spec, seqQ, seqK, causal);
+    return spec.type === 'full' ? null : new CompiledPattern(spec, seqQ, seqK, causal);
   }
-  if (plan.nq !== seqQ || plan.nk !== seqK || plan.causal !== causal) {
+  if (pattern.nq !== seqQ || pattern.nk !== seqK || pattern.causal !== causal) {
     throw new ArgumentError(
       'pattern',
-      `expected a pattern compiled for Nq = ${seqQ}, Nk = ${seqK}, causal = ${causal}, received one compiled for Nq = ${plan.nq}, Nk = ${plan.nk}, causal = ${plan.causal}`,
+      `expected a pattern compiled for Nq = ${seqQ}, Nk = ${seqK}, causal = ${causal}, received one compiled for Nq = ${pattern.nq}, Nk = ${pattern.nk}, causal = ${pattern.causal}`,
     );
   }
-  return plan.spec.type === 'full' ? null : plan;
+  return pattern.spec.type === 'full' ? null : pattern;
 }
 
 /** Validates everything and prepares the output buffers and the native call. */
