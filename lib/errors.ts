@@ -28,6 +28,19 @@ export class UnsupportedError extends TesseraError {
   }
 }
 
+/**
+ * A file (safetensors, ONNX, config.json, an image) is malformed or unsafe to read: names the
+ * file and what was wrong. Files are untrusted input; nothing is allocated before it is checked.
+ */
+export class FormatError extends TesseraError {
+  readonly file: string;
+
+  constructor(file: string, message: string) {
+    super('ERR_TESSERA_BAD_FILE', `${file}: ${message}`);
+    this.file = file;
+  }
+}
+
 /** The native addon could not be loaded; `attempts` lists every path tried and why. */
 export class NativeLoadError extends TesseraError {
   readonly attempts: { path: string; reason: string }[];

@@ -6,7 +6,7 @@ export { attention, attentionSync, MAX_HEAD_DIM } from './ops/attention';
 export type { AttentionOptions, AttentionWithLse } from './ops/attention';
 export { Tensor, contiguousStrides, shapeSize } from './tensor';
 export type { TensorLike } from './tensor';
-export { TesseraError, ArgumentError, UnsupportedError, NativeLoadError } from './errors';
+export { TesseraError, ArgumentError, UnsupportedError, NativeLoadError, FormatError } from './errors';
 export type { CpuInfo, IsaName } from './native';
 
 /** What this CPU and this build support, and the thread pool's size. */
