@@ -65,6 +65,17 @@ export interface NativeBinding {
   attentionAsync(args: NativeAttentionArgs): Promise<void>;
   /** spec: a normalized PatternSpec from lib/patterns. */
   compilePattern(spec: unknown, sizes: { seqQ: number; seqK: number; causal: boolean }): NativeCompiledPattern;
+  /**
+   * Runs ops in order in one asynchronous job (no return to the event loop between steps).
+   * Every op registered as <op>Sync / <op>Async can be a step; all steps are validated first.
+   */
+  runSequence(steps: NativeStep[]): Promise<void>;
+}
+
+/** One step of runSequence: an op's name (e.g. 'attention') and the args its <op>Sync takes. */
+export interface NativeStep {
+  op: string;
+  args: object;
 }
 
 const packageRoot = path.resolve(__dirname, '..');

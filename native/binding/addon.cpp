@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "bindings.h"
+#include "op_registry.h"
 
 namespace {
 
@@ -11,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tessera_binding::register_runtime(env, exports);
   tessera_binding::register_attention(env, exports);
   tessera_binding::register_pattern(env, exports);
+  tessera_binding::register_sequence(env, exports);
   return exports;
 }
 

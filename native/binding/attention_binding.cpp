@@ -1,4 +1,4 @@
-// attentionSync(args) and attentionAsync(args) -> Promise<void>.
+// attentionSync(args) and attentionAsync(args) -> Promise<void> (see op_registry.h).
 // args: { q, k, v, out: Float32Array, lse?: Float32Array, keyLengths?: Int32Array,
 //         batch, seqQ, seqK, heads, headDim, qStrides, kStrides, vStrides, outStrides: [4],
 //         scale, causal, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads,
@@ -7,11 +7,11 @@
 // safety net that keeps a direct caller from reading or writing out of bounds.
 #include <napi.h>
 
-#include <utility>
 #include <vector>
 
 #include "args.h"
 #include "bindings.h"
+#include "op_registry.h"
 #include "pattern_handle.h"
 #include "tessera/attention.h"
 #include "tessera/pattern.h"
@@ -92,55 +92,15 @@ AttentionCall unpack(const Napi::Object& args) {
   return call;
 }
 
-Napi::Value attention_sync(const Napi::CallbackInfo& info) {
-  AttentionCall call = unpack(require_object(info[0], "args"));
-  tessera::Status status = call.run();
-  if (!status.ok()) throw status_error(info.Env(), status);
-  return info.Env().Undefined();
-}
-
-// Runs the kernel on a libuv worker. `args` (built by the TypeScript layer and holding every
-// buffer) stays referenced until the promise settles.
-class AttentionWorker : public Napi::AsyncWorker {
- public:
-  AttentionWorker(Napi::Env env, AttentionCall call, const Napi::Object& args)
-      : Napi::AsyncWorker(env, "tessera.attention"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        call_(std::move(call)),
-        args_(Napi::Persistent(args)) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override { status_ = call_.run(); }
-
-  void OnOK() override {
-    if (status_.ok()) {
-      deferred_.Resolve(Env().Undefined());
-    } else {
-      deferred_.Reject(status_error(Env(), status_).Value());
-    }
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  AttentionCall call_;
-  Napi::ObjectReference args_;
-  tessera::Status status_;
-};
-
-Napi::Value attention_async(const Napi::CallbackInfo& info) {
-  Napi::Object args = require_object(info[0], "args");
-  auto* worker = new AttentionWorker(info.Env(), unpack(args), args);
-  Napi::Promise promise = worker->promise();
-  worker->Queue();  // the worker deletes itself once settled
-  return promise;
+// The op's unpacker for register_op.
+OpCall unpack_op(const Napi::Object& args) {
+  return [call = unpack(args)]() { return call.run(); };
 }
 
 }  // namespace
 
 void register_attention(Napi::Env env, Napi::Object exports) {
-  exports.Set("attentionSync", Napi::Function::New(env, attention_sync, "attentionSync"));
-  exports.Set("attentionAsync", Napi::Function::New(env, attention_async, "attentionAsync"));
+  register_op(env, exports, "attention", unpack_op);
 }
 
 }  // namespace tessera_binding
