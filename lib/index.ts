@@ -7,6 +7,8 @@ export type { AttentionOptions, AttentionWithLse } from './ops/attention';
 export { Tensor, contiguousStrides, shapeSize } from './tensor';
 export type { TensorLike } from './tensor';
 export { TesseraError, ArgumentError, UnsupportedError, NativeLoadError, FormatError } from './errors';
+export { readSafetensors, parseSafetensors, writeSafetensors, serializeSafetensors } from './io/safetensors';
+export type { SafetensorsFile, SafetensorsTensorInfo, SafetensorsDtype, SafetensorsFloatDtype } from './io/safetensors';
 export type { CpuInfo, IsaName } from './native';
 
 /** What this CPU and this build support, and the thread pool's size. */
@@ -44,3 +46,14 @@ export type {
   GlobalSpec,
   MaskSpec,
 } from './patterns/types';
+
+export { preprocessImages, loadImage } from './preprocess/image';
+export type { ImageInput } from './preprocess/image';
+export { ImageProcessorConfig, MAX_IMAGE_SIDE } from './preprocess/image-config';
+export type { PreprocessorConfigJson, ImageSize, Resample } from './preprocess/image-config';
+export { decodeImage, DEFAULT_MAX_INPUT_PIXELS } from './preprocess/decode';
+export type { DecodeOptions } from './preprocess/decode';
+export { resizeImage } from './preprocess/resize';
+export { rescaleAndNormalize } from './preprocess/normalize';
+export { toRgb } from './preprocess/raw-image';
+export type { RawImage, RgbImage, Channels } from './preprocess/raw-image';

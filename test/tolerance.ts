@@ -11,6 +11,8 @@
  *            fp32 itself (logits ~1e4: a single fp32 rounding of each logit already costs more
  *            than the kernel bound), with the plain fp32 reference as the dtype reference.
  *
+ *   preprocess  image preprocessing vs PIL + numpy (PREPROCESS_BOUNDS below)
+ *
  * Non-finite reference values (e.g. lse = -Infinity for rows without keys) must be matched
  * exactly; any NaN in either array fails.
  */
@@ -171,3 +173,20 @@ export function expectReducedPrecisionClose(
   }
   expect(own.maxError).toBeLessThanOrEqual(limit);
 }
+
+/**
+ * Image preprocessing vs PIL + numpy (scripts/fixtures/make_image_fixtures.py), as bounds on
+ * max |pixel value - reference|:
+ *   exact  lossless inputs: the bytes equal PIL's and every float32 step rounds as HF's numpy
+ *          code does, so the values are bit-identical: bound 0 (well inside the required 1e-6;
+ *          an fp64 normalize rounded once to float32 would already miss by ~1e-7).
+ *   jpeg   end to end on a JPEG: decoders built on different libjpeg versions may differ by a
+ *          few levels; up to 3 levels (+1 from resize rounding) is 4 / 255 / min(std) in
+ *          normalized units, 4 / 255 / 0.224 = 0.0701 for the ImageNet std of the JPEG case.
+ *          (sharp 0.35 and Pillow 9.4 decode the fixture identically: measured difference 0.)
+ */
+export const PREPROCESS_BOUNDS = {
+  exact: 0,
+  jpegLevels: 3,
+  jpeg: (minStd: number): number => (PREPROCESS_BOUNDS.jpegLevels + 1) / 255 / minStd,
+} as const;
