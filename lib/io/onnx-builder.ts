@@ -127,8 +127,12 @@ function encodeValueInfo(info: TensorInfo): ProtoWriter {
   return new ProtoWriter().string(VALUE_INFO.name, info.name).message(VALUE_INFO.type, type);
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+
 /** fp32 values as little-endian bytes (ONNX raw_data), whatever the host's byte order. */
 function littleEndianFloats(data: Float32Array): Uint8Array {
+  // A view, not a copy: ProtoWriter copies bytes only when the message is finished.
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const bytes = new Uint8Array(data.length * 4);
   const view = new DataView(bytes.buffer);
   data.forEach((value, i) => view.setFloat32(i * 4, value, true));
