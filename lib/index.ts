@@ -4,6 +4,18 @@ import { native } from './native';
 
 export { attention, attentionSync, MAX_HEAD_DIM } from './ops/attention';
 export type { AttentionOptions, AttentionWithLse } from './ops/attention';
+export { layerNorm, layerNormSync } from './ops/layernorm';
+export type { LayerNormOptions } from './ops/layernorm';
+export { gelu, geluSync } from './ops/gelu';
+export type { GeluOptions, GeluApproximation } from './ops/gelu';
+export { softmax, softmaxSync } from './ops/softmax';
+export type { SoftmaxOptions } from './ops/softmax';
+export { patchify, patchifySync, MAX_PATCH_RANK } from './ops/patchify';
+export type { PatchifyOptions } from './ops/patchify';
+export { add, addSync, MAX_ADD_RANK } from './ops/add';
+export type { AddOptions } from './ops/add';
+export { linear, linearSync, linearArgs, packWeight, PackedWeight } from './ops/linear';
+export type { LinearOptions, LinearActivation, WeightLayout } from './ops/linear';
 export { Tensor, contiguousStrides, shapeSize } from './tensor';
 export type { TensorLike } from './tensor';
 export { TesseraError, ArgumentError, UnsupportedError, NativeLoadError, FormatError } from './errors';

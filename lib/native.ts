@@ -49,6 +49,95 @@ export interface NativeAttentionArgs {
   pattern?: unknown;
 }
 
+/**
+ * Arguments shared by the row-wise ops (layerNorm, gelu, softmax): x and out are [rows, cols]
+ * with contiguous columns, rows xRowStride / outRowStride elements apart; out may be x.
+ */
+export interface NativeRowArgs {
+  x: Float32Array;
+  out: Float32Array;
+  rows: number;
+  cols: number;
+  xRowStride: number;
+  outRowStride: number;
+  isa: IsaName;
+  /** 0: the pool's default. */
+  threads: number;
+}
+
+export interface NativeLayerNormArgs extends NativeRowArgs {
+  /** [cols] or null (ones). */
+  gamma: Float32Array | null;
+  /** [cols] or null (zeros). */
+  beta: Float32Array | null;
+  eps: number;
+}
+
+export interface NativeGeluArgs extends NativeRowArgs {
+  approximate: 'none' | 'tanh';
+}
+
+export type NativeSoftmaxArgs = NativeRowArgs;
+
+/**
+ * patchify: pixels [batch, channels, ...size] (R = size.length = patch.length spatial axes,
+ * strides for all 2 + R dims) -> out [batch, N, K] with strides outStrides.
+ */
+export interface NativePatchifyArgs {
+  pixels: Float32Array;
+  out: Float32Array;
+  batch: number;
+  channels: number;
+  size: number[];
+  patch: number[];
+  pixelStrides: number[];
+  outStrides: number[];
+  threads: number;
+}
+
+/** add: out = x + y over sizes [D0, D1, D2, D3], each operand with its own strides (0: broadcast). */
+export interface NativeAddArgs {
+  x: Float32Array;
+  y: Float32Array;
+  out: Float32Array;
+  sizes: number[];
+  xStrides: number[];
+  yStrides: number[];
+  outStrides: number[];
+  threads: number;
+}
+
+/** packMatrix: W[k, j] = weight[k * strideK + j * strideN] (element strides). */
+export interface NativePackMatrixArgs {
+  weight: Float32Array;
+  k: number;
+  n: number;
+  strideK: number;
+  strideN: number;
+}
+
+/**
+ * linear: out = act(a W + bias) + residual; a [m, k], residual and out [m, N] with contiguous
+ * columns and the given row strides (N from the packed weight); residual may be out itself.
+ */
+export interface NativeLinearArgs {
+  a: Float32Array;
+  m: number;
+  k: number;
+  aRowStride: number;
+  /** A handle from packMatrix. */
+  weight: unknown;
+  bias: Float32Array | null;
+  activation: 'none' | 'gelu' | 'gelu_tanh';
+  residual: Float32Array | null;
+  residualRowStride: number;
+  out: Float32Array;
+  outRowStride: number;
+  isa: IsaName;
+  /** 0: the pool's default. */
+  threads: number;
+}
+
 /** Result of the addon's pattern compiler (see lib/patterns/compile.ts). */
 export interface NativeCompiledPattern {
   handle: unknown;
@@ -63,6 +152,20 @@ export interface NativeBinding {
   cpuInfo(): CpuInfo;
   attentionSync(args: NativeAttentionArgs): void;
   attentionAsync(args: NativeAttentionArgs): Promise<void>;
+  /** Packs a weight matrix once; returns an opaque handle for linear's `weight`. */
+  packMatrix(args: NativePackMatrixArgs): unknown;
+  linearSync(args: NativeLinearArgs): void;
+  linearAsync(args: NativeLinearArgs): Promise<void>;
+  layerNormSync(args: NativeLayerNormArgs): void;
+  layerNormAsync(args: NativeLayerNormArgs): Promise<void>;
+  geluSync(args: NativeGeluArgs): void;
+  geluAsync(args: NativeGeluArgs): Promise<void>;
+  softmaxSync(args: NativeSoftmaxArgs): void;
+  softmaxAsync(args: NativeSoftmaxArgs): Promise<void>;
+  patchifySync(args: NativePatchifyArgs): void;
+  patchifyAsync(args: NativePatchifyArgs): Promise<void>;
+  addSync(args: NativeAddArgs): void;
+  addAsync(args: NativeAddArgs): Promise<void>;
   /** spec: a normalized PatternSpec from lib/patterns. */
   compilePattern(spec: unknown, sizes: { seqQ: number; seqK: number; causal: boolean }): NativeCompiledPattern;
   /**

@@ -5,6 +5,14 @@
  *   kernel   fp32 kernel vs the fp64 reference:  max |out - ref| <= 1e-5 + 1e-4 * max |ref|
  *   model    fp32 model vs PyTorch/onnxruntime:  max |logit diff| <= 2e-4 * max(1, max |ref logit|)
  *            and the same top-1 class
+ *   elementwise  an fp32 elementwise function (GELU's erf and tanh forms in a linear epilogue) vs
+ *            fp64, per element:  |out - ref| <= 1e-9 + 2e-6 * |ref|
+ *            The kernel rule scales with max |ref| over a whole tensor, which over x in [-10, 10]
+ *            (GELU up to 10) would allow 1e-3 everywhere; this one checks each value against its
+ *            own size. 2e-6 is ~16 fp32 ulp: the approximations' ~2 ulp plus the conditioning of
+ *            GELU's negative side, where rounding x / sqrt 2 and x^2 in fp32 costs up to ~x^2 / 2
+ *            ulp of Phi(x); 1e-9 is a floor for the far tail (x < -6, |GELU| < 6e-9), where only
+ *            absolute error is meaningful.
  *   reduced  a reduced-precision result vs the fp64 reference: error <= 2 x the error of the
  *            same reference computed in that dtype (the flash-attention rule), plus the kernel
  *            bound as a floor. Also used for fp32 kernels on cases that are ill-conditioned in
@@ -23,6 +31,13 @@ export interface KernelTolerance {
   readonly rtol: number;
 }
 
+/** Per element: |out - ref| <= atol + rtol * |ref|. */
+export interface ElementwiseTolerance {
+  readonly kind: 'elementwise';
+  readonly atol: number;
+  readonly rtol: number;
+}
+
 export interface ModelTolerance {
   readonly kind: 'model';
   readonly rtol: number;
@@ -36,11 +51,12 @@ export interface ReducedTolerance {
   readonly factor: number;
 }
 
-export type Tolerance = KernelTolerance | ModelTolerance;
+export type Tolerance = KernelTolerance | ModelTolerance | ElementwiseTolerance;
 
 export const TOLERANCE = {
   kernel: { kind: 'kernel', atol: 1e-5, rtol: 1e-4 },
   model: { kind: 'model', rtol: 2e-4, floor: 1 },
+  elementwise: { kind: 'elementwise', atol: 1e-9, rtol: 2e-6 },
   reduced: { kind: 'reduced', factor: 2 },
 } as const satisfies Record<string, Tolerance | ReducedTolerance>;
 
@@ -64,16 +80,24 @@ export function maxAbsFinite(values: ArrayLike<number>): number {
   return max;
 }
 
-/** The allowed max abs error for a reference whose largest finite magnitude is maxRef. */
-export function bound(tol: Tolerance, maxRef: number): number {
-  return tol.kind === 'kernel' ? tol.atol + tol.rtol * maxRef : tol.rtol * Math.max(tol.floor, maxRef);
+/**
+ * The allowed abs error: for the kernel and model rules, of every element of a reference whose
+ * largest finite magnitude is `magnitude`; for the elementwise rule, of an element of that size.
+ */
+export function bound(tol: Tolerance, magnitude: number): number {
+  return tol.kind === 'model' ? tol.rtol * Math.max(tol.floor, magnitude) : tol.atol + tol.rtol * magnitude;
 }
 
-function describeBound(tol: Tolerance, maxRef: number): string {
-  const value = bound(tol, maxRef).toExponential(3);
-  return tol.kind === 'kernel'
-    ? `${value} = ${tol.atol} + ${tol.rtol} * max|ref| (max|ref| = ${maxRef.toExponential(3)})`
-    : `${value} = ${tol.rtol} * max(${tol.floor}, max|ref|) (max|ref| = ${maxRef.toExponential(3)})`;
+function describeBound(tol: Tolerance, magnitude: number): string {
+  const value = bound(tol, magnitude).toExponential(3);
+  switch (tol.kind) {
+    case 'kernel':
+      return `${value} = ${tol.atol} + ${tol.rtol} * max|ref| (max|ref| = ${magnitude.toExponential(3)})`;
+    case 'elementwise':
+      return `${value} = ${tol.atol} + ${tol.rtol} * |ref| (|ref| = ${magnitude.toExponential(3)})`;
+    case 'model':
+      return `${value} = ${tol.rtol} * max(${tol.floor}, max|ref|) (max|ref| = ${magnitude.toExponential(3)})`;
+  }
 }
 
 export interface Comparison {
@@ -82,6 +106,7 @@ export interface Comparison {
   /** Where the largest error (or the first non-finite mismatch) is. */
   index: number;
   maxRef: number;
+  /** The bound at `index` (the same for every element except under the elementwise rule). */
   bound: number;
   /** Set when the arrays disagree on something other than size of error. */
   problem?: string;
@@ -89,8 +114,9 @@ export interface Comparison {
 
 export function compare(actual: ArrayLike<number>, ref: ArrayLike<number>, tol: Tolerance): Comparison {
   const maxRef = maxAbsFinite(ref);
-  const limit = bound(tol, maxRef);
-  const result: Comparison = { ok: true, maxError: 0, index: -1, maxRef, bound: limit };
+  const limitAt = (r: number): number => bound(tol, tol.kind === 'elementwise' ? Math.abs(r) : maxRef);
+  const result: Comparison = { ok: true, maxError: 0, index: -1, maxRef, bound: bound(tol, maxRef) };
+  let worst = 0; // the largest error / bound
   if (actual.length !== ref.length) {
     return { ...result, ok: false, problem: `length ${actual.length}, expected ${ref.length}` };
   }
@@ -107,12 +133,15 @@ export function compare(actual: ArrayLike<number>, ref: ArrayLike<number>, tol: 
       continue;
     }
     const error = Math.abs(a - r);
-    if (error > result.maxError) {
+    const limit = limitAt(r);
+    if (error / limit > worst) {
+      worst = error / limit;
       result.maxError = error;
       result.index = i;
+      result.bound = limit;
     }
   }
-  result.ok = result.maxError <= limit;
+  result.ok = worst <= 1;
   return result;
 }
 
@@ -124,7 +153,8 @@ export function expectClose(actual: ArrayLike<number>, ref: ArrayLike<number>, t
   const c = compare(actual, ref, tol);
   if (!c.ok) {
     const where = c.index >= 0 ? ` at index ${c.index} (actual ${actual[c.index]}, ref ${ref[c.index]})` : '';
-    const detail = c.problem ?? `max |actual - ref| = ${c.maxError.toExponential(3)}${where} > bound ${describeBound(tol, c.maxRef)}`;
+    const magnitude = tol.kind === 'elementwise' ? Math.abs(ref[c.index]) : c.maxRef;
+    const detail = c.problem ?? `max |actual - ref| = ${c.maxError.toExponential(3)}${where} > bound ${describeBound(tol, magnitude)}`;
     throw new Error(`${formatLabel(label)}: ${tol.kind} tolerance failed: ${detail}`);
   }
   expect(c.ok).toBe(true); // counts as an assertion

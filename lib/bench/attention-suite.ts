@@ -57,7 +57,7 @@ export interface SuiteResult {
 
 const GIB = 1024 ** 3;
 
-function hostInfo(): HostInfo {
+export function hostInfo(): HostInfo {
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),

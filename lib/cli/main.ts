@@ -6,6 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { benchAttentionCommand } from './bench-attention';
+import { benchViTCommand } from './bench-vit';
+import { classifyCommand } from './classify';
+import { demoCommand } from './demo';
 import { renderPatternCommand } from './render-pattern';
 import type { Command, CommandGroup, CommandIo } from './command';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isGroup, UsageError } from './command';
@@ -15,8 +18,10 @@ const ROOT: CommandGroup = {
   subcommands: {
     bench: {
       summary: 'benchmarks with side-by-side baselines',
-      subcommands: { attention: benchAttentionCommand },
+      subcommands: { attention: benchAttentionCommand, vit: benchViTCommand },
     },
+    classify: classifyCommand,
+    demo: demoCommand,
     'render-pattern': renderPatternCommand,
   },
 };

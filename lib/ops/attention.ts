@@ -109,8 +109,11 @@ function patternPlan(pattern: Pattern | CompiledPattern, seqQ: number, seqK: num
   return pattern.spec.type === 'full' ? null : pattern;
 }
 
-/** Validates everything and prepares the output buffers and the native call. */
-function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknown): {
+/**
+ * Validates everything and prepares the output buffers and the native call's arguments without
+ * running it (a model puts these into a runSequence step).
+ */
+export function attentionArgs(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknown): {
   args: NativeAttentionArgs;
   out: Tensor;
   lse: Tensor | null;
@@ -160,7 +163,7 @@ function prepare(q: TensorLike, k: TensorLike, v: TensorLike, rawOptions: unknow
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): AttentionWithLse;
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor;
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor | AttentionWithLse {
-  const { args, out, lse } = prepare(q, k, v, options);
+  const { args, out, lse } = attentionArgs(q, k, v, options);
   try {
     native().attentionSync(args);
   } catch (error) {
@@ -173,7 +176,7 @@ export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, optio
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): Promise<AttentionWithLse>;
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor>;
 export async function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor | AttentionWithLse> {
-  const { args, out, lse } = prepare(q, k, v, options);
+  const { args, out, lse } = attentionArgs(q, k, v, options);
   const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
   try {
     await native().attentionAsync(args);

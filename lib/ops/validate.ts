@@ -61,3 +61,32 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   }
   return value as T;
 }
+
+/** An options argument: undefined (no options) or an object. */
+export function checkOptions<T extends object>(options: unknown): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError('options', `expected an object, received ${options === null ? 'null' : typeof options}`);
+  }
+  return options as Partial<T>;
+}
+
+/** Whether two arrays share any memory. */
+export function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * Whether every index of a tensor has its own element (so writes never collide): sorted by
+ * stride, each dim of size > 1 must step past everything the smaller dims reach.
+ */
+export function distinctElements(shape: readonly number[], strides: readonly number[]): boolean {
+  const dims = shape.map((size, i) => ({ size, stride: strides[i] })).filter((d) => d.size > 1);
+  dims.sort((a, b) => a.stride - b.stride);
+  let reach = 0;
+  for (const { size, stride } of dims) {
+    if (stride <= reach) return false;
+    reach += (size - 1) * stride;
+  }
+  return true;
+}

@@ -12,6 +12,12 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tessera_binding::register_runtime(env, exports);
   tessera_binding::register_attention(env, exports);
   tessera_binding::register_pattern(env, exports);
+  tessera_binding::register_linear(env, exports);
+  tessera_binding::register_layer_norm(env, exports);
+  tessera_binding::register_gelu(env, exports);
+  tessera_binding::register_softmax(env, exports);
+  tessera_binding::register_patchify(env, exports);
+  tessera_binding::register_add(env, exports);
   tessera_binding::register_sequence(env, exports);
   return exports;
 }

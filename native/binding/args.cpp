@@ -80,6 +80,17 @@ std::vector<int64_t> require_int_array(const Napi::Object& obj, const char* key,
   return out;
 }
 
+tessera::Isa optional_isa(const Napi::Object& obj, const char* key) {
+  const std::string name = optional_string(obj, key, "auto");
+  if (name == "auto") return tessera::Isa::kAuto;
+  if (name == "scalar") return tessera::Isa::kScalar;
+  if (name == "avx2") return tessera::Isa::kAvx2;
+  if (name == "avx512") return tessera::Isa::kAvx512;
+  throw arg_error(obj.Env(), std::string(key) +
+                                 ": expected 'auto', 'scalar', 'avx2' or 'avx512', received '" +
+                                 name + "'");
+}
+
 TypedView<float> require_float32(const Napi::Object& obj, const char* key) {
   return typed_view<float, napi_float32_array>(obj, key, true, "Float32Array");
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/cpu_features.h"
 #include "tessera/status.h"
 
 namespace tessera_binding {
@@ -26,6 +27,8 @@ int64_t require_int(const Napi::Object& obj, const char* key, int64_t min_value)
 bool optional_bool(const Napi::Object& obj, const char* key);
 std::string optional_string(const Napi::Object& obj, const char* key, const char* fallback);
 std::vector<int64_t> require_int_array(const Napi::Object& obj, const char* key, size_t length);
+// 'auto' (also when absent), 'scalar', 'avx2' or 'avx512'.
+tessera::Isa optional_isa(const Napi::Object& obj, const char* key);
 
 TypedView<float> require_float32(const Napi::Object& obj, const char* key);
 TypedView<float> optional_float32(const Napi::Object& obj, const char* key);

@@ -21,16 +21,6 @@ namespace {
 
 tessera::Strides4 to_strides(const std::vector<int64_t>& s) { return {s[0], s[1], s[2], s[3]}; }
 
-tessera::Isa parse_isa(Napi::Env env, const std::string& name) {
-  if (name == "auto") return tessera::Isa::kAuto;
-  if (name == "scalar") return tessera::Isa::kScalar;
-  if (name == "avx2") return tessera::Isa::kAvx2;
-  if (name == "avx512") return tessera::Isa::kAvx512;
-  throw status_error(env, tessera::Status::Invalid("isa: expected 'auto', 'scalar', 'avx2' or "
-                                                   "'avx512', received '" +
-                                                   name + "'"));
-}
-
 // Checks one [B, N, H, D] operand against its buffer and returns its strides.
 tessera::Strides4 operand(const Napi::Object& args, const char* name, const char* strides_key,
                           const std::vector<int64_t>& sizes, size_t length) {
@@ -85,7 +75,7 @@ AttentionCall unpack(const Napi::Object& args) {
   p.key_lengths = key_lengths.data;
   p.scale = static_cast<float>(require_number(args, "scale"));
   p.causal = optional_bool(args, "causal");
-  call.options.isa = parse_isa(args.Env(), optional_string(args, "isa", "auto"));
+  call.options.isa = optional_isa(args, "isa");
   call.options.max_threads = static_cast<int>(require_int(args, "threads", 0));
   Napi::Value pattern = args.Get("pattern");
   if (!pattern.IsUndefined() && !pattern.IsNull()) call.plan = unwrap_plan(pattern, "pattern");

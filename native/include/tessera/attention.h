@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "tessera/cpu_features.h"
+#include "tessera/run_options.h"
 #include "tessera/status.h"
 
 namespace tessera {
@@ -35,11 +35,6 @@ struct AttentionParams {
   const int32_t* key_lengths = nullptr;  // [B] or null
 };
 
-struct RunOptions {
-  Isa isa = Isa::kAuto;
-  int max_threads = 0;  // <= 0: the pool's default
-};
-
 constexpr int64_t kMaxHeadDim = 256;
 
 // Checks the sizes and the scale (shared by the CPU and CUDA entry points).
@@ -48,9 +43,6 @@ Status check_attention_shape(int64_t batch, int64_t seq_q, int64_t seq_k, int64_
 
 // Checks pointers, sizes, scale and key lengths (every CPU attention entry point).
 Status check_attention_params(const AttentionParams& p);
-
-// Resolves opts.isa for this CPU, or fails naming the ISA that is not available.
-Status choose_isa(const RunOptions& opts, Isa* isa);
 
 // Checks sizes and options; on success runs the kernel chosen for opts.isa.
 Status flash_attention(const AttentionParams& p, const RunOptions& opts);

@@ -1,5 +1,6 @@
 #include "tessera/cpu_features.h"
 
+#include <string>
 #include <thread>
 
 #if defined(__linux__)
@@ -8,6 +9,8 @@
 #if defined(TESSERA_X86)
 #include <cpuid.h>
 #endif
+
+#include "tessera/run_options.h"
 
 namespace tessera {
 namespace {
@@ -73,6 +76,12 @@ bool resolve_isa(Isa requested, Isa* resolved) {
       return f.avx512;
   }
   return false;
+}
+
+Status choose_isa(const RunOptions& opts, Isa* isa) {
+  if (resolve_isa(opts.isa, isa)) return Status::Ok();
+  return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
+                             "' is not supported by this CPU");
 }
 
 const char* isa_name(Isa isa) {

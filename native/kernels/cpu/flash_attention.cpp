@@ -35,12 +35,6 @@ Status check_attention_params(const AttentionParams& p) {
   return Status::Ok();
 }
 
-Status choose_isa(const RunOptions& opts, Isa* isa) {
-  if (resolve_isa(opts.isa, isa)) return Status::Ok();
-  return Status::Unsupported(std::string("isa: '") + isa_name(opts.isa) +
-                             "' is not supported by this CPU");
-}
-
 Status flash_attention(const AttentionParams& p, const RunOptions& opts) {
   Isa isa = Isa::kScalar;
   Status status = check_attention_params(p);

@@ -31,6 +31,26 @@ struct Avx2 {
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  static V abs(V x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+  // |mag| with the sign of `sign`.
+  static V copysign(V mag, V sign) {
+    const V sign_bit = _mm256_set1_ps(-0.0f);
+    return _mm256_or_ps(_mm256_andnot_ps(sign_bit, mag), _mm256_and_ps(sign_bit, sign));
+  }
+  // Nearest integer (ties to even).
+  static V round(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^n for integral n in [-127, 127], built in the exponent field; n = -127 gives +0.0.
+  static V pow2i(V n) {
+    return _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+  }
+
+  // Lane masks: less(a, b) is set where a < b (false for NaN); select(m, a, b) takes a where set.
+  using M = __m256;
+  static M less(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
 
   // In-place 8 x 8 transpose: afterwards lane i of r[j] is what lane j of r[i] was.
   static void transpose(V (&r)[W]) {

@@ -31,6 +31,28 @@ struct Avx512 {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V abs(V x) { return _mm512_abs_ps(x); }
+  // |mag| with the sign of `sign`.
+  static V copysign(V mag, V sign) {
+    const V sign_bit = _mm512_set1_ps(-0.0f);
+    return _mm512_or_ps(_mm512_andnot_ps(sign_bit, mag), _mm512_and_ps(sign_bit, sign));
+  }
+  // Nearest integer (ties to even).
+  static V round(V x) {
+    return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  // 2^n for integral n in [-127, 127], built in the exponent field; n = -127 gives +0.0.
+  static V pow2i(V n) {
+    return _mm512_castsi512_ps(
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+  }
+
+  // Lane masks: less(a, b) is set where a < b (false for NaN); select(m, a, b) takes a where set.
+  using M = __mmask16;
+  static M less(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static V select(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
   // In-place 16 x 16 transpose: afterwards lane i of r[j] is what lane j of r[i] was.
   static void transpose(V (&r)[W]) {
     V t[W], u[W];

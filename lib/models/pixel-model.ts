@@ -1,0 +1,83 @@
+/**
+ * What every tessera model shares: forward passes prepared once per input shape (native steps
+ * over preallocated buffers, see lib/nn/program.ts) and reused; forward() runs one off the event
+ * loop, forwardSync() on the calling thread. The caller's input is copied into the prepared
+ * pass's own buffer, so it may be freed or changed once the call returns or resolves.
+ */
+import { checkTensor } from '../ops/validate';
+import type { Program } from '../nn/program';
+import { ProgramCache } from '../nn/program-cache';
+import type { TensorLike } from '../tensor';
+
+/** A prepared forward pass: its program, its input buffer, and how to read its result. */
+export interface PreparedPass<Out> {
+  program: Program;
+  /** Contiguous input of the prepared shape. */
+  input: Float32Array;
+  /** Copies the result out of the pass's buffers (after the program ran). */
+  read(): Out;
+}
+
+/** Copies a (possibly strided) tensor into a contiguous buffer. */
+function copyContiguous(src: TensorLike, strides: readonly number[], dst: Float32Array): void {
+  const shape = src.shape;
+  const rank = shape.length;
+  const inner = shape[rank - 1];
+  const rows = dst.length / inner;
+  const index = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < rows; r++) {
+    let offset = 0;
+    for (let a = 0; a < rank - 1; a++) offset += index[a] * strides[a];
+    const step = strides[rank - 1];
+    if (step === 1) {
+      dst.set(src.data.subarray(offset, offset + inner), r * inner);
+    } else {
+      for (let i = 0; i < inner; i++) dst[r * inner + i] = src.data[offset + i * step];
+    }
+    for (let a = rank - 2; a >= 0 && ++index[a] === shape[a]; a--) index[a] = 0;
+  }
+}
+
+export abstract class PixelModel<Out> {
+  private readonly passes = new ProgramCache<PreparedPass<Out>>();
+
+  /** The input's dim names, e.g. ['B', 'C', 'H', 'W'] (for validation messages). */
+  protected abstract readonly inputLayout: readonly string[];
+
+  /** Checks an input shape beyond its rank (channels, minimum sizes); throws ArgumentError. */
+  protected abstract checkShape(shape: readonly number[]): void;
+
+  /** Builds the pass for one input shape. */
+  protected abstract prepare(shape: readonly number[]): PreparedPass<Out>;
+
+  private begin(pixels: TensorLike): { pass: PreparedPass<Out>; key: string } {
+    const strides = checkTensor('pixelValues', pixels, this.inputLayout);
+    this.checkShape(pixels.shape);
+    const key = pixels.shape.join('x');
+    const pass = this.passes.acquire(key, () => this.prepare(pixels.shape));
+    copyContiguous(pixels, strides, pass.input);
+    return { pass, key };
+  }
+
+  /** Runs the model off the event loop. */
+  async forward(pixels: TensorLike): Promise<Out> {
+    const { pass, key } = this.begin(pixels);
+    try {
+      await pass.program.run();
+      return pass.read();
+    } finally {
+      this.passes.release(key, pass);
+    }
+  }
+
+  /** Runs the model on the calling thread (blocks it). */
+  forwardSync(pixels: TensorLike): Out {
+    const { pass, key } = this.begin(pixels);
+    try {
+      pass.program.runSync();
+      return pass.read();
+    } finally {
+      this.passes.release(key, pass);
+    }
+  }
+}

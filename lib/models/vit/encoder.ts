@@ -1,0 +1,121 @@
+/**
+ * The ViT backbone (Hugging Face's ViTEmbeddings + ViTEncoder + final layernorm):
+ *   pixels [B, C, H, W] -> patch tokens + class token + position embeddings -> L pre-norm blocks
+ *   -> hidden [B, N, hidden] with N = 1 + (H / ph) * (W / pw).
+ * Position embeddings are resampled bicubically when the input's patch grid differs from the
+ * config's (Hugging Face's interpolate_pos_encoding).
+ */
+import { addArgs } from '../../ops/add';
+import { MultiHeadAttention } from '../../nn/attention';
+import type { BlockBuffers } from '../../nn/block';
+import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
+import { LayerNorm } from '../../nn/layer-norm';
+import { Mlp } from '../../nn/mlp';
+import { PatchEmbed } from '../../nn/patch-embed';
+import { interpolateGrid2d } from '../../nn/position';
+import type { Program } from '../../nn/program';
+import type { Weights } from '../../nn/weights';
+import type { TensorLike } from '../../tensor';
+import type { ViTConfig } from './config';
+
+/** The class token's row (cls + its position embedding) and the patches' position rows. */
+interface Positions {
+  cls: Float32Array;
+  patches: Float32Array;
+}
+
+function loadBlock(weights: Weights, c: ViTConfig): TransformerBlock {
+  const h = c.hiddenSize;
+  const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
+  const attention = MultiHeadAttention.loadSeparate(
+    weights,
+    { query: 'attention.attention.query', key: 'attention.attention.key', value: 'attention.attention.value', output: 'attention.output.dense' },
+    h,
+    c.numAttentionHeads,
+    c.qkvBias,
+  );
+  const mlp = Mlp.load(weights, { up: 'intermediate.dense', down: 'output.dense' }, h, c.intermediateSize, c.hiddenAct);
+  return new TransformerBlock(norm('layernorm_before'), attention, norm('layernorm_after'), mlp);
+}
+
+export class ViTEncoder {
+  private readonly positionCache = new Map<string, Positions>();
+
+  constructor(
+    readonly config: ViTConfig,
+    readonly patchEmbed: PatchEmbed,
+    /** [hidden] */
+    readonly clsToken: Float32Array,
+    /** [1 + gh * gw, hidden]: the config's grid. */
+    readonly positions: Float32Array,
+    readonly blocks: readonly TransformerBlock[],
+    readonly norm: LayerNorm,
+  ) {}
+
+  /** Weights named like Hugging Face's ViTModel under `weights`' prefix ('' or 'vit.'). */
+  static load(config: ViTConfig, weights: Weights): ViTEncoder {
+    const c = config;
+    const h = c.hiddenSize;
+    const count = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);
+    const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
+    const cls = weights.get('embeddings.cls_token', [1, 1, h]).data.slice(0, h);
+    const positions = weights.get('embeddings.position_embeddings', [1, count + 1, h]).data.slice(0, (count + 1) * h);
+    const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c));
+    const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
+    return new ViTEncoder(config, patchEmbed, cls, positions, blocks, norm);
+  }
+
+  get hiddenSize(): number {
+    return this.config.hiddenSize;
+  }
+
+  /** Tokens per image (class token + patches) for an input of height x width pixels. */
+  tokens(height: number, width: number): number {
+    const [gh, gw] = this.patchEmbed.patchGrid([height, width]);
+    return 1 + gh * gw;
+  }
+
+  /** Position rows for a patch grid, resampled from the config's grid when they differ. */
+  private positionsFor(grid: readonly [number, number]): Positions {
+    const key = grid.join('x');
+    let p = this.positionCache.get(key);
+    if (!p) {
+      const h = this.hiddenSize;
+      const base = this.patchEmbed.patchGrid(this.config.imageSize) as [number, number];
+      const stored = this.positions.subarray(h);
+      const same = base[0] === grid[0] && base[1] === grid[1];
+      const cls = new Float32Array(h);
+      for (let i = 0; i < h; i++) cls[i] = this.clsToken[i] + this.positions[i];
+      p = { cls, patches: same ? stored : interpolateGrid2d(stored, base, grid, h) };
+      this.positionCache.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * Adds the embeddings and every block for pixels [B, C, H, W]; the returned buffers' `h` holds
+   * the last block's output [B*N, hidden] (before the final layernorm) once the program ran.
+   */
+  emit(program: Program, pixels: TensorLike): BlockBuffers {
+    const [batch, , height, width] = pixels.shape;
+    const grid = this.patchEmbed.patchGrid([height, width]) as [number, number];
+    const tokens = 1 + grid[0] * grid[1];
+    const h = this.hiddenSize;
+    const buffers = allocateBlockBuffers(batch, tokens, h, this.config.intermediateSize);
+    const positions = this.positionsFor(grid);
+    const scratch = new Float32Array(batch * grid[0] * grid[1] * this.patchEmbed.projection.inFeatures);
+    this.patchEmbed.emit(program, pixels, { scratch, out: buffers.h, tokens, offset: 1, positions: positions.patches });
+    this.emitClassTokens(program, buffers, positions.cls);
+    for (const block of this.blocks) block.emit(program, buffers);
+    return buffers;
+  }
+
+  /** h[b, 0, :] = cls + pos[0] for every b (the blocks overwrite it, so every run rewrites it). */
+  private emitClassTokens(program: Program, b: BlockBuffers, cls: Float32Array): void {
+    const h = this.hiddenSize;
+    const zeros = new Float32Array(h);
+    const rowOfAll = (data: Float32Array): TensorLike => ({ data, shape: [b.batch, h], strides: [0, 1] });
+    const { args } = addArgs(rowOfAll(cls), rowOfAll(zeros), { out: { data: b.h, shape: [b.batch, h], strides: [b.tokens * h, 1] } });
+    program.add('add', args);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Hugging Face's ViTModel and ViTForImageClassification on tessera's kernels.
+ *   pixel values [B, C, H, W] -> ViTModel: last_hidden_state [B, N, hidden] and
+ *   pooler_output [B, hidden] (tanh(dense(class token)), when the checkpoint has a pooler);
+ *   ViTForImageClassification: logits [B, labels] = classifier(layernorm(class token)).
+ */
+import { ArgumentError } from '../../errors';
+import { Linear } from '../../nn/linear';
+import { Program, rowsView } from '../../nn/program';
+import type { Weights } from '../../nn/weights';
+import type { ImageProcessorConfig } from '../../preprocess/image-config';
+import type { ImageInput } from '../../preprocess/image';
+import { preprocessImages } from '../../preprocess/image';
+import { Tensor } from '../../tensor';
+import type { ClassScore } from '../labels';
+import { topK } from '../labels';
+import type { PreparedPass } from '../pixel-model';
+import { PixelModel } from '../pixel-model';
+import type { ViTConfig } from './config';
+import { ViTEncoder } from './encoder';
+
+export interface ViTOutput {
+  /** [B, N, hidden] after the final layernorm. */
+  lastHiddenState: Tensor;
+  /** [B, hidden], or null for a checkpoint without a pooler. */
+  poolerOutput: Tensor | null;
+}
+
+export interface ClassifyOptions {
+  /** Classes per image, best first (default 5). */
+  topK?: number;
+}
+
+/** Pixel-model checks shared by both ViT classes. */
+abstract class ViTBase<Out> extends PixelModel<Out> {
+  protected readonly inputLayout = ['B', 'C', 'H', 'W'] as const;
+
+  constructor(
+    readonly config: ViTConfig,
+    readonly encoder: ViTEncoder,
+  ) {
+    super();
+  }
+
+  protected checkShape(shape: readonly number[]): void {
+    const [, channels, height, width] = shape;
+    const [ph, pw] = this.config.patchSize;
+    if (channels !== this.config.numChannels) {
+      throw new ArgumentError('pixelValues', `expected ${this.config.numChannels} channels (num_channels), received [${shape.join(', ')}]`);
+    }
+    if (height < ph || width < pw) {
+      throw new ArgumentError('pixelValues', `expected an image of at least one patch (${ph}x${pw}), received [${shape.join(', ')}]`);
+    }
+  }
+
+  /** A new program over a fresh input buffer of `shape`. */
+  protected newPass(shape: readonly number[]): { program: Program; input: Float32Array; pixels: Tensor } {
+    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    return { program: new Program(), input, pixels: new Tensor(input, shape) };
+  }
+}
+
+export class ViTModel extends ViTBase<ViTOutput> {
+  constructor(
+    config: ViTConfig,
+    encoder: ViTEncoder,
+    readonly pooler: Linear | null,
+  ) {
+    super(config, encoder);
+  }
+
+  /** Weights named like Hugging Face's ViTModel (`embeddings.*`, `encoder.*`, `layernorm.*`, `pooler.dense.*`). */
+  static load(config: ViTConfig, weights: Weights): ViTModel {
+    const h = config.hiddenSize;
+    const pooler = weights.has('pooler.dense.weight') ? Linear.load(weights, 'pooler.dense', h, h) : null;
+    return new ViTModel(config, ViTEncoder.load(config, weights), pooler);
+  }
+
+  protected prepare(shape: readonly number[]): PreparedPass<ViTOutput> {
+    const { program, input, pixels } = this.newPass(shape);
+    const b = this.encoder.emit(program, pixels);
+    const h = this.config.hiddenSize;
+    const rows = b.batch * b.tokens;
+    const last = new Float32Array(rows * h);
+    this.encoder.norm.emit(program, rowsView(b.h, rows, h), rowsView(last, rows, h));
+    const pooled = this.pooler ? new Float32Array(b.batch * this.pooler.outFeatures) : null;
+    if (this.pooler && pooled) {
+      this.pooler.emit(program, rowsView(last, b.batch, h, b.tokens * h), rowsView(pooled, b.batch, this.pooler.outFeatures));
+    }
+    const read = (): ViTOutput => ({
+      lastHiddenState: new Tensor(last.slice(), [b.batch, b.tokens, h]),
+      poolerOutput: pooled ? new Tensor(pooled.map(Math.tanh), [b.batch, pooled.length / b.batch]) : null,
+    });
+    return { program, input, read };
+  }
+}
+
+export class ViTForImageClassification extends ViTBase<Tensor> {
+  constructor(
+    config: ViTConfig,
+    encoder: ViTEncoder,
+    readonly classifier: Linear,
+    /** How classify() turns images into pixel values. */
+    readonly preprocessor?: ImageProcessorConfig,
+  ) {
+    super(config, encoder);
+  }
+
+  /** Weights named like Hugging Face's ViTForImageClassification (`vit.*`, `classifier.*`). */
+  static load(config: ViTConfig, weights: Weights, preprocessor?: ImageProcessorConfig): ViTForImageClassification {
+    const labels = config.labels.length;
+    if (labels === 0) throw new ArgumentError('config', 'a classifier needs id2label or num_labels');
+    const classifier = Linear.load(weights, 'classifier', config.hiddenSize, labels);
+    return new ViTForImageClassification(config, ViTEncoder.load(config, weights.scope('vit.')), classifier, preprocessor);
+  }
+
+  get labels(): readonly string[] {
+    return this.config.labels;
+  }
+
+  protected prepare(shape: readonly number[]): PreparedPass<Tensor> {
+    const { program, input, pixels } = this.newPass(shape);
+    const b = this.encoder.emit(program, pixels);
+    const h = this.config.hiddenSize;
+    const n = this.classifier.outFeatures;
+    const cls = new Float32Array(b.batch * h);
+    const logits = new Float32Array(b.batch * n);
+    // Only the class tokens reach the classifier: normalize just those rows.
+    this.encoder.norm.emit(program, rowsView(b.h, b.batch, h, b.tokens * h), rowsView(cls, b.batch, h));
+    this.classifier.emit(program, rowsView(cls, b.batch, h), rowsView(logits, b.batch, n));
+    return { program, input, read: () => new Tensor(logits.slice(), [b.batch, n]) };
+  }
+
+  /**
+   * Classifies images (paths, encoded Buffers, raw pixels; one or a batch), preprocessed like
+   * the model's preprocessor_config.json: per image, the topK classes with softmax scores.
+   */
+  async classify(images: ImageInput | readonly ImageInput[], options: ClassifyOptions = {}): Promise<ClassScore[][]> {
+    const k = options.topK ?? 5;
+    if (!Number.isSafeInteger(k) || k < 1) throw new ArgumentError('topK', `expected a positive integer, received ${String(k)}`);
+    const pixels = await preprocessImages(images, this.preprocessor);
+    const logits = await this.forward(pixels);
+    const n = this.classifier.outFeatures;
+    return Array.from({ length: logits.shape[0] }, (_, i) => topK(logits.data.subarray(i * n, (i + 1) * n), this.labels, k));
+  }
+}

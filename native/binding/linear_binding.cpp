@@ -1,0 +1,144 @@
+// packMatrix({ weight: Float32Array, k, n, strideK, strideN }) -> handle: packs B[k, j] =
+// weight[k * strideK + j * strideN] once (PyTorch [N, K]: strideK 1, strideN K; ONNX [K, N]:
+// strideK N, strideN 1).
+// linearSync(args) and linearAsync(args) -> Promise<void> (see op_registry.h), out = act(a b +
+// bias) + residual:
+// args: { a: Float32Array, m, k, aRowStride, weight: handle, bias?: Float32Array [N],
+//         activation: 'none' | 'gelu' | 'gelu_tanh', residual?: Float32Array, residualRowStride,
+//         out: Float32Array, outRowStride, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads }
+// The TypeScript layer validates first with friendlier messages; these checks are the safety
+// net that keeps a direct caller from reading or writing out of bounds.
+#include <napi.h>
+
+#include <string>
+#include <utility>
+
+#include "args.h"
+#include "bindings.h"
+#include "op_registry.h"
+#include "packed_matrix_handle.h"
+#include "tessera/gemm.h"
+
+namespace tessera_binding {
+namespace {
+
+const napi_type_tag kMatrixTag = {0x3d1f0a9b6c2e4f71ULL, 0xa5c38e0d7b194f26ULL};
+
+// The handle owns a heap shared_ptr; V8 is told about the packed bytes so that it collects
+// unused weights in time.
+struct MatrixBox {
+  MatrixPtr matrix;
+  int64_t bytes = 0;
+};
+
+tessera::Activation parse_activation(Napi::Env env, const std::string& name) {
+  if (name == "none") return tessera::Activation::kNone;
+  if (name == "gelu") return tessera::Activation::kGeluErf;
+  if (name == "gelu_tanh") return tessera::Activation::kGeluTanh;
+  throw status_error(
+      env, tessera::Status::Invalid(
+               "activation: expected 'none', 'gelu' or 'gelu_tanh', received '" + name + "'"));
+}
+
+// A [rows, cols] operand with unit column stride: checks it lies inside its buffer.
+void check_rows(Napi::Env env, const char* name, const TypedView<float>& view, int64_t rows,
+                int64_t cols, int64_t row_stride) {
+  check_extent(env, name, {rows, cols}, {row_stride, 1}, view.length);
+}
+
+Napi::Value pack_matrix(const Napi::CallbackInfo& info) {
+  Napi::Object args = require_object(info[0], "args");
+  const TypedView<float> weight = require_float32(args, "weight");
+  const int64_t k = require_int(args, "k", 1);
+  const int64_t n = require_int(args, "n", 1);
+  const int64_t stride_k = require_int(args, "strideK", 0);
+  const int64_t stride_n = require_int(args, "strideN", 0);
+  check_extent(info.Env(), "weight", {k, n}, {stride_k, stride_n}, weight.length);
+  auto matrix = std::make_shared<tessera::PackedMatrix>();
+  tessera::Status status =
+      tessera::pack_matrix(weight.data, k, n, stride_k, stride_n, matrix.get());
+  if (!status.ok()) throw status_error(info.Env(), status);
+  return wrap_matrix(info.Env(), std::move(matrix));
+}
+
+struct LinearCall {
+  tessera::LinearParams params;
+  tessera::RunOptions options;
+  MatrixPtr matrix;  // keeps the weights alive while the call runs
+};
+
+LinearCall unpack(const Napi::Object& args) {
+  Napi::Env env = args.Env();
+  LinearCall call;
+  tessera::LinearParams& p = call.params;
+  call.matrix = unwrap_matrix(args.Get("weight"), "weight");
+  p.b = call.matrix.get();
+  const int64_t n = p.b->n();
+  p.m = require_int(args, "m", 1);
+  p.k = require_int(args, "k", 1);
+  p.a_row_stride = require_int(args, "aRowStride", 0);
+  p.out_row_stride = require_int(args, "outRowStride", 0);
+  const TypedView<float> a = require_float32(args, "a");
+  const TypedView<float> out = require_float32(args, "out");
+  check_rows(env, "a", a, p.m, p.k, p.a_row_stride);
+  check_rows(env, "out", out, p.m, n, p.out_row_stride);
+  p.a = a.data;
+  p.out = out.data;
+
+  const TypedView<float> bias = optional_float32(args, "bias");
+  if (bias.data && bias.length < static_cast<size_t>(n)) {
+    throw status_error(
+        env, tessera::Status::Invalid("bias: expected N = " + std::to_string(n) +
+                                      " elements, received " + std::to_string(bias.length)));
+  }
+  p.bias = bias.data;
+  const TypedView<float> residual = optional_float32(args, "residual");
+  if (residual.data) {
+    p.residual_row_stride = require_int(args, "residualRowStride", 0);
+    check_rows(env, "residual", residual, p.m, n, p.residual_row_stride);
+    p.residual = residual.data;
+  }
+  p.activation = parse_activation(env, optional_string(args, "activation", "none"));
+  call.options.isa = optional_isa(args, "isa");
+  call.options.max_threads = static_cast<int>(require_int(args, "threads", 0));
+  // Sizes, strides and overlaps now, so that a bad call fails before anything runs.
+  tessera::Status status = tessera::check_linear_params(p);
+  if (!status.ok()) throw status_error(env, status);
+  return call;
+}
+
+// The op's unpacker for register_op.
+OpCall unpack_op(const Napi::Object& args) {
+  return [call = unpack(args)]() { return tessera::linear(call.params, call.options); };
+}
+
+}  // namespace
+
+Napi::Value wrap_matrix(Napi::Env env, MatrixPtr matrix) {
+  const int64_t bytes = matrix->panels() * matrix->k() * tessera::PackedMatrix::kPanelWidth * 4;
+  auto* box = new MatrixBox{std::move(matrix), bytes};
+  Napi::External<MatrixBox> handle =
+      Napi::External<MatrixBox>::New(env, box, [](Napi::Env env, MatrixBox* b) {
+        Napi::MemoryManagement::AdjustExternalMemory(env, -b->bytes);
+        delete b;
+      });
+  handle.TypeTag(&kMatrixTag);
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return handle;
+}
+
+MatrixPtr unwrap_matrix(const Napi::Value& value, const char* name) {
+  if (!value.IsExternal() || !value.As<Napi::External<MatrixBox>>().CheckTypeTag(&kMatrixTag)) {
+    throw status_error(value.Env(),
+                       tessera::Status::Invalid(std::string(name) +
+                                                ": expected a packed weight (from packMatrix)"));
+  }
+  return value.As<Napi::External<MatrixBox>>().Data()->matrix;
+}
+
+void register_linear(Napi::Env env, Napi::Object exports) {
+  exports.Set("packMatrix", Napi::Function::New(env, pack_matrix, "packMatrix"));
+  register_op(env, exports, "linear", unpack_op);
+}
+
+}  // namespace tessera_binding
