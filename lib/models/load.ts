@@ -15,10 +15,12 @@ import type { WeightSource } from '../nn/weights';
 import { Weights } from '../nn/weights';
 import { ImageProcessorConfig } from '../preprocess/image-config';
 import { parseViTConfig } from './vit/config';
-import type { ViTConfig } from './vit/config';
 import { ViTForImageClassification, ViTModel } from './vit/model';
+import { parseTimesformerConfig } from './timesformer/config';
+import { TimesformerForVideoClassification, TimesformerModel } from './timesformer/model';
+import type { EncoderConfig } from './encoder-config';
 
-export type Model = ViTModel | ViTForImageClassification;
+export type Model = ViTModel | ViTForImageClassification | TimesformerModel | TimesformerForVideoClassification;
 
 function checkFolder(dir: unknown): string {
   if (typeof dir !== 'string' || dir.length === 0) {
@@ -44,7 +46,7 @@ function openWeights(dir: string): WeightSource {
 }
 
 /** The folder's preprocessor_config.json, or ViTImageProcessor's defaults at the config's image size. */
-function openPreprocessor(dir: string, config: ViTConfig): ImageProcessorConfig {
+function openPreprocessor(dir: string, config: EncoderConfig): ImageProcessorConfig {
   const file = path.join(dir, 'preprocessor_config.json');
   if (!fs.existsSync(file)) {
     return ImageProcessorConfig.fromJson({ size: { height: config.imageSize[0], width: config.imageSize[1] } });
@@ -57,14 +59,32 @@ function openPreprocessor(dir: string, config: ViTConfig): ImageProcessorConfig 
   }
 }
 
+/** Whether the checkpoint is a classifier: a classifier weight, or the architecture says so. */
+function isClassifier(json: unknown, weights: Weights, architecture: string): boolean {
+  const architectures = (json as { architectures?: unknown }).architectures;
+  return weights.has('classifier.weight') || (Array.isArray(architectures) && architectures.includes(architecture));
+}
+
 function loadViT(dir: string, json: unknown, configFile: string): Model {
   const config = parseViTConfig(json, configFile);
   const weights = new Weights(openWeights(dir));
-  const architectures = (json as { architectures?: unknown }).architectures;
-  const classifier = weights.has('classifier.weight') || (Array.isArray(architectures) && architectures.includes('ViTForImageClassification'));
-  if (classifier) return ViTForImageClassification.load(config, weights, openPreprocessor(dir, config));
+  if (isClassifier(json, weights, 'ViTForImageClassification')) return ViTForImageClassification.load(config, weights, openPreprocessor(dir, config));
   return ViTModel.load(config, weights.has('vit.embeddings.cls_token') ? weights.scope('vit.') : weights);
 }
+
+function loadTimesformer(dir: string, json: unknown, configFile: string): Model {
+  const config = parseTimesformerConfig(json, configFile);
+  const weights = new Weights(openWeights(dir));
+  if (isClassifier(json, weights, 'TimesformerForVideoClassification')) {
+    return TimesformerForVideoClassification.load(config, weights, openPreprocessor(dir, config));
+  }
+  return TimesformerModel.load(config, weights.has('timesformer.embeddings.cls_token') ? weights.scope('timesformer.') : weights);
+}
+
+const LOADERS: Readonly<Record<string, (dir: string, json: unknown, configFile: string) => Model>> = {
+  vit: loadViT,
+  timesformer: loadTimesformer,
+};
 
 /** Loads a model folder on the calling thread. */
 export function loadModelSync(dir: string): Model {
@@ -72,8 +92,9 @@ export function loadModelSync(dir: string): Model {
   const configFile = path.join(folder, 'config.json');
   const json = jsonObject(readJsonFile(configFile), configFile, 'config.json');
   const type = optionalString(json, 'model_type', configFile, '');
-  if (type === 'vit') return loadViT(folder, json, configFile);
-  throw new FormatError(configFile, `'model_type': expected 'vit', received '${type}'`);
+  const loader = Object.hasOwn(LOADERS, type) ? LOADERS[type] : undefined;
+  if (!loader) throw new FormatError(configFile, `'model_type': expected one of ${Object.keys(LOADERS).join(', ')}, received '${type}'`);
+  return loader(folder, json, configFile);
 }
 
 /**

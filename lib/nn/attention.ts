@@ -52,16 +52,33 @@ export class MultiHeadAttention {
     return new MultiHeadAttention(new Linear(weight, fusedBias), output, heads);
   }
 
+  /** One fused projection `<names.qkv>` [3C, C] (rows: query, key, value) and `<names.output>`. */
+  static loadFused(weights: Weights, names: { qkv: string; output: string }, channels: number, heads: number, bias: boolean): MultiHeadAttention {
+    const qkv = Linear.load(weights, names.qkv, channels, 3 * channels, bias ? 'required' : 'none');
+    return new MultiHeadAttention(qkv, Linear.load(weights, names.output, channels, channels), heads);
+  }
+
+  /**
+   * q, k and v of tokens [first, first + count) of each item, as [B, count, H, D] views of
+   * qkv [B, N, 3, H, D] (no copies).
+   */
+  qkvViews(qkv: Float32Array, batch: number, tokens: number, first = 0, count = tokens - first): [TensorLike, TensorLike, TensorLike] {
+    const c = this.channels;
+    const d = c / this.heads;
+    const shape = [batch, count, this.heads, d];
+    const strides = [tokens * 3 * c, 3 * c, d, 1];
+    const part = (i: number): TensorLike => ({ data: qkv.subarray(first * 3 * c + i * c), shape, strides });
+    return [part(0), part(1), part(2)];
+  }
+
   emit(program: Program, b: AttentionBuffers): void {
     const c = this.channels;
     const d = c / this.heads;
     const rows = b.batch * b.tokens;
     this.qkv.emit(program, b.x, rowsView(b.qkv, rows, 3 * c));
-    const shape = [b.batch, b.tokens, this.heads, d];
-    const strides = [b.tokens * 3 * c, 3 * c, d, 1];
-    const part = (i: number): TensorLike => ({ data: b.qkv.subarray(i * c), shape, strides });
-    const ctx = { data: b.ctx.subarray(0, rows * c), shape };
-    const { args } = attentionArgs(part(0), part(1), part(2), { out: ctx, ...(b.pattern ? { pattern: b.pattern } : {}) });
+    const [q, k, v] = this.qkvViews(b.qkv, b.batch, b.tokens);
+    const ctx = { data: b.ctx.subarray(0, rows * c), shape: [b.batch, b.tokens, this.heads, d] };
+    const { args } = attentionArgs(q, k, v, { out: ctx, ...(b.pattern ? { pattern: b.pattern } : {}) });
     program.add('attention', args);
     this.output.emit(program, rowsView(b.ctx, rows, c), b.residual, { residual: b.residual });
   }

@@ -11,6 +11,14 @@ import type { Program } from './program';
 import { rowsView } from './program';
 import type { Weights } from './weights';
 
+/** Where one item's patch tokens are written, and what is added to them. */
+export interface PatchTarget {
+  /** [P, hidden] rows. */
+  out: TensorLike;
+  /** [P, hidden], or null. */
+  add: TensorLike | null;
+}
+
 export class PatchEmbed {
   constructor(
     /** [hidden, C * prod(patch)]: the conv weight flattened in (c, k...) order. */
@@ -33,20 +41,18 @@ export class PatchEmbed {
   }
 
   /**
-   * pixels: [B, C, ...size]; scratch: B * P * K elements; out: token rows [B*N, hidden] (N = tokens
-   * per item, the patches start at row `offset` of each item); positions: [P, hidden] or null.
+   * pixels: [B, C, ...size]; scratch: B * P * K elements; place(item) says where item's P tokens
+   * go ([P, hidden] rows, any row stride) and what is added to them (e.g. position rows [P, hidden]).
    */
-  emit(program: Program, pixels: TensorLike, b: { scratch: Float32Array; out: Float32Array; tokens: number; offset: number; positions: Float32Array | null }): void {
+  emit(program: Program, pixels: TensorLike, scratch: Float32Array, place: (item: number) => PatchTarget): void {
     const batch = pixels.shape[0];
-    const hidden = this.projection.outFeatures;
     const k = this.projection.inFeatures;
     const count = this.patchGrid(pixels.shape.slice(2)).reduce((a, n) => a * n, 1);
-    const { args, out: patches } = patchifyArgs(pixels, { patch: this.patch, out: { data: b.scratch, shape: [batch, count, k] } });
+    const { args, out: patches } = patchifyArgs(pixels, { patch: this.patch, out: { data: scratch, shape: [batch, count, k] } });
     program.add('patchify', args);
     for (let i = 0; i < batch; i++) {
-      const x = rowsView(patches.data, count, k, k, i * count * k);
-      const out = rowsView(b.out, count, hidden, hidden, (i * b.tokens + b.offset) * hidden);
-      this.projection.emit(program, x, out, b.positions ? { residual: rowsView(b.positions, count, hidden) } : {});
+      const { out, add } = place(i);
+      this.projection.emit(program, rowsView(patches.data, count, k, k, i * count * k), out, add ? { residual: add } : {});
     }
   }
 }

@@ -93,3 +93,31 @@ export function sinusoidalPositions(grid: readonly number[], dim: number): Float
   }
   return out;
 }
+
+/**
+ * PyTorch's 'nearest' source index (F.interpolate with an output size): floor(i * scale) with
+ * scale = in / out, both rounded to float32 as PyTorch's CPU kernel computes them.
+ */
+function nearest(i: number, nIn: number, nOut: number): number {
+  if (nIn === nOut) return i;
+  const scale = Math.fround(nIn / nOut);
+  return Math.min(Math.floor(Math.fround(i * scale)), nIn - 1);
+}
+
+/**
+ * Nearest-neighbour resampling of a [g0..., C] grid of embeddings (rank 1 or 2) to [g1..., C],
+ * as PyTorch's F.interpolate(mode='nearest', size=...) does.
+ */
+export function nearestGrid(grid: Float32Array, from: readonly number[], to: readonly number[], channels: number): Float32Array {
+  const rows = to[0];
+  const cols = to.length > 1 ? to[1] : 1;
+  const fromCols = from.length > 1 ? from[1] : 1;
+  const out = new Float32Array(rows * cols * channels);
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      const src = nearest(y, from[0], rows) * fromCols + (to.length > 1 ? nearest(x, fromCols, cols) : 0);
+      out.set(grid.subarray(src * channels, (src + 1) * channels), (y * cols + x) * channels);
+    }
+  }
+  return out;
+}

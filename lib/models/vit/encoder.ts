@@ -5,15 +5,16 @@
  * Position embeddings are resampled bicubically when the input's patch grid differs from the
  * config's (Hugging Face's interpolate_pos_encoding).
  */
-import { addArgs } from '../../ops/add';
 import { MultiHeadAttention } from '../../nn/attention';
 import type { BlockBuffers } from '../../nn/block';
 import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
+import { emitClassTokens } from '../../nn/class-token';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Mlp } from '../../nn/mlp';
 import { PatchEmbed } from '../../nn/patch-embed';
 import { interpolateGrid2d } from '../../nn/position';
 import type { Program } from '../../nn/program';
+import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { TensorLike } from '../../tensor';
 import type { ViTConfig } from './config';
@@ -104,18 +105,13 @@ export class ViTEncoder {
     const buffers = allocateBlockBuffers(batch, tokens, h, this.config.intermediateSize);
     const positions = this.positionsFor(grid);
     const scratch = new Float32Array(batch * grid[0] * grid[1] * this.patchEmbed.projection.inFeatures);
-    this.patchEmbed.emit(program, pixels, { scratch, out: buffers.h, tokens, offset: 1, positions: positions.patches });
-    this.emitClassTokens(program, buffers, positions.cls);
+    const count = tokens - 1;
+    this.patchEmbed.emit(program, pixels, scratch, (i) => ({
+      out: rowsView(buffers.h, count, h, h, (i * tokens + 1) * h),
+      add: rowsView(positions.patches, count, h),
+    }));
+    emitClassTokens(program, buffers.h, batch, tokens, positions.cls);
     for (const block of this.blocks) block.emit(program, buffers);
     return buffers;
-  }
-
-  /** h[b, 0, :] = cls + pos[0] for every b (the blocks overwrite it, so every run rewrites it). */
-  private emitClassTokens(program: Program, b: BlockBuffers, cls: Float32Array): void {
-    const h = this.hiddenSize;
-    const zeros = new Float32Array(h);
-    const rowOfAll = (data: Float32Array): TensorLike => ({ data, shape: [b.batch, h], strides: [0, 1] });
-    const { args } = addArgs(rowOfAll(cls), rowOfAll(zeros), { out: { data: b.h, shape: [b.batch, h], strides: [b.tokens * h, 1] } });
-    program.add('add', args);
   }
 }

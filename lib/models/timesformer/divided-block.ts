@@ -1,0 +1,144 @@
+/**
+ * TimeSformer's divided space-time layer (modeling_timesformer.py, attention_type
+ * "divided_space_time") on tessera's kernels, with the tokens left where they are:
+ *   h: [B, N, C], N = 1 + P*T, patch-major (token 1 + p*T + t), class token at 0.
+ *   1. temporal: patches attend along time (axial axes [2] of the [gh, gw, T] grid, the class
+ *      token excluded); h[1:] += temporal_dense(output.dense(ctx)) — the two projections are
+ *      composed into one at load time.
+ *   2. spatial: each patch attends to its frame's patches and the class token (axial axes
+ *      [0, 1], class token global); the class token attends once per frame (its frame's patches
+ *      and itself: a T x N mask) and the T results are averaged — done by one GEMM over the T
+ *      contexts with the output projection tiled T times and divided by T.
+ *   3. the MLP, as in every block.
+ */
+import { attentionArgs } from '../../ops/attention';
+import type { TensorLike } from '../../tensor';
+import { Tensor } from '../../tensor';
+import { linearSync, packWeight } from '../../ops/linear';
+import { MultiHeadAttention } from '../../nn/attention';
+import type { BlockBuffers } from '../../nn/block';
+import { LayerNorm } from '../../nn/layer-norm';
+import { Linear } from '../../nn/linear';
+import { Mlp } from '../../nn/mlp';
+import type { Program } from '../../nn/program';
+import { rowsView } from '../../nn/program';
+import type { Weights } from '../../nn/weights';
+import type { EncoderConfig } from '../encoder-config';
+
+/** Buffers of a divided layer: the block's, plus the class token's per-frame contexts [B*T*C]. */
+export interface DividedBuffers extends BlockBuffers {
+  frames: number;
+  /** Patch grid [gh, gw]. */
+  grid: readonly [number, number];
+  clsContext: Float32Array;
+}
+
+/** out = second(first(x)) as one Linear: W = W2 W1, b = W2 b1 + b2 (computed with the GEMM). */
+function compose(first: { weight: Tensor; bias: Tensor }, second: { weight: Tensor; bias: Tensor }): Linear {
+  const weight = linearSync(second.weight, packWeight(first.weight, 'in_out'));
+  const bias = linearSync({ data: first.bias.data, shape: [1, first.bias.shape[0]] }, packWeight(second.weight, 'out_in'), { bias: second.bias.data });
+  return new Linear(weight, bias);
+}
+
+/** T x N bits: row t allows the class token and frame t's patches (tokens 1 + p*T + t). */
+function classTokenMask(patches: number, frames: number): Uint8Array {
+  const n = 1 + patches * frames;
+  const bits = new Uint8Array(frames * n);
+  for (let t = 0; t < frames; t++) {
+    bits[t * n] = 1;
+    for (let p = 0; p < patches; p++) bits[t * n + 1 + p * frames + t] = 1;
+  }
+  return bits;
+}
+
+export class DividedSpaceTimeBlock {
+  private readonly classProjections = new Map<number, Linear>();
+
+  constructor(
+    readonly temporalNorm: LayerNorm,
+    /** Temporal attention's fused qkv and its composed output projection (output.dense then temporal_dense). */
+    readonly temporal: MultiHeadAttention,
+    readonly spatialNorm: LayerNorm,
+    readonly spatial: MultiHeadAttention,
+    readonly mlpNorm: LayerNorm,
+    readonly mlp: Mlp,
+    /** The spatial output projection's weight [C, C] and bias [C], for the class token's tiled copy. */
+    private readonly spatialOutput: { weight: Float32Array; bias: Float32Array | null },
+  ) {}
+
+  /** One layer's weights (Hugging Face TimesformerLayer names under `weights`' prefix). */
+  static load(weights: Weights, c: EncoderConfig): DividedSpaceTimeBlock {
+    const h = c.hiddenSize;
+    const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
+    const attention = (name: string): MultiHeadAttention =>
+      MultiHeadAttention.loadFused(weights, { qkv: `${name}.attention.qkv`, output: `${name}.output.dense` }, h, c.numAttentionHeads, c.qkvBias);
+    const temporal = attention('temporal_attention');
+    const output = { weight: weights.get('temporal_attention.output.dense.weight', [h, h]), bias: weights.get('temporal_attention.output.dense.bias', [h]) };
+    const dense = { weight: weights.get('temporal_dense.weight', [h, h]), bias: weights.get('temporal_dense.bias', [h]) };
+    const mlp = Mlp.load(weights, { up: 'intermediate.dense', down: 'output.dense' }, h, c.intermediateSize, c.hiddenAct);
+    return new DividedSpaceTimeBlock(
+      norm('temporal_layernorm'),
+      new MultiHeadAttention(temporal.qkv, compose(output, dense), c.numAttentionHeads),
+      norm('layernorm_before'),
+      attention('attention'),
+      norm('layernorm_after'),
+      mlp,
+      { weight: weights.get('attention.output.dense.weight', [h, h]).data, bias: weights.get('attention.output.dense.bias', [h]).data },
+    );
+  }
+
+  /** The spatial output projection tiled T times over T contexts and scaled by 1/T: [C, T*C]. */
+  private classProjection(frames: number, channels: number): Linear {
+    const weights = this.spatialOutput;
+    let linear = this.classProjections.get(frames);
+    if (!linear) {
+      const tiled = new Float32Array(channels * frames * channels);
+      for (let i = 0; i < channels; i++) {
+        for (let t = 0; t < frames; t++) {
+          for (let k = 0; k < channels; k++) tiled[(i * frames + t) * channels + k] = weights.weight[i * channels + k] / frames;
+        }
+      }
+      linear = new Linear({ data: tiled, shape: [channels, frames * channels] }, weights.bias ? { data: weights.bias, shape: [channels] } : null);
+      this.classProjections.set(frames, linear);
+    }
+    return linear;
+  }
+
+  emit(program: Program, b: DividedBuffers): void {
+    const c = this.spatial.channels;
+    const n = b.tokens;
+    const rows = b.batch * n;
+    const h = rowsView(b.h, rows, c);
+    const norm = rowsView(b.norm, rows, c);
+    const patchRows = (data: Float32Array, item: number): TensorLike => rowsView(data, n - 1, c, c, (item * n + 1) * c);
+    const grid = [b.grid[0], b.grid[1], b.frames];
+    const heads = this.spatial.heads;
+    const headShape = (tokens: number): number[] => [b.batch, tokens, heads, c / heads];
+
+    // 1. temporal attention over the patches (tokens 1..N-1 of each item)
+    this.temporalNorm.emit(program, h, norm);
+    this.temporal.qkv.emit(program, norm, rowsView(b.qkv, rows, 3 * c));
+    const [tq, tk, tv] = this.temporal.qkvViews(b.qkv, b.batch, n, 1);
+    const temporalOut = { data: b.ctx.subarray(c), shape: headShape(n - 1), strides: [n * c, c, c / heads, 1] };
+    program.add('attention', attentionArgs(tq, tk, tv, { out: temporalOut, pattern: { type: 'axial', grid, axes: [2] } }).args);
+    for (let i = 0; i < b.batch; i++) this.temporal.output.emit(program, patchRows(b.ctx, i), patchRows(b.h, i), { residual: patchRows(b.h, i) });
+
+    // 2. spatial attention: patches within their frame (+ the class token), the class token per frame
+    this.spatialNorm.emit(program, h, norm);
+    this.spatial.qkv.emit(program, norm, rowsView(b.qkv, rows, 3 * c));
+    const [sq, sk, sv] = this.spatial.qkvViews(b.qkv, b.batch, n);
+    const spatialPattern = { type: 'axial' as const, grid, axes: [0, 1], offset: 1 };
+    program.add('attention', attentionArgs(sq, sk, sv, { out: { data: b.ctx.subarray(0, rows * c), shape: headShape(n) }, pattern: spatialPattern }).args);
+    const clsQuery = { data: sq.data, shape: headShape(b.frames), strides: [n * 3 * c, 0, c / heads, 1] };
+    const clsOut = { data: b.clsContext.subarray(0, b.batch * b.frames * c), shape: headShape(b.frames) };
+    const mask = { type: 'mask' as const, bits: classTokenMask(b.grid[0] * b.grid[1], b.frames) };
+    program.add('attention', attentionArgs(clsQuery, sk, sv, { out: clsOut, pattern: mask }).args);
+    for (let i = 0; i < b.batch; i++) this.spatial.output.emit(program, patchRows(b.ctx, i), patchRows(b.h, i), { residual: patchRows(b.h, i) });
+    const clsRows = rowsView(b.h, b.batch, c, n * c);
+    this.classProjection(b.frames, c).emit(program, rowsView(b.clsContext, b.batch, b.frames * c), clsRows, { residual: clsRows });
+
+    // 3. MLP
+    this.mlpNorm.emit(program, h, norm);
+    this.mlp.emit(program, norm, h, b.hidden);
+  }
+}
