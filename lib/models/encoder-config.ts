@@ -7,6 +7,8 @@ import type { JsonObject } from '../io/json-file';
 import { optionalBoolean, optionalNumber, optionalPositiveInt, optionalString } from '../io/json-file';
 import { MAX_HEAD_DIM } from '../ops/attention';
 import type { LinearActivation } from '../ops/linear';
+import type { PatternFor } from '../nn/block';
+import { readAttentionPatterns } from './attention-config';
 import { readLabels } from './labels';
 
 export interface EncoderConfig {
@@ -24,10 +26,12 @@ export interface EncoderConfig {
   qkvBias: boolean;
   /** Class names by index (id2label); empty for a model without a classifier. */
   labels: string[];
+  /** Per layer, its attention pattern from `tessera_attention` (undefined: the model's default). */
+  layerPatterns: (PatternFor | undefined)[];
 }
 
 /** Values used for fields that config.json leaves out (each model's Hugging Face defaults). */
-export type EncoderDefaults = Omit<EncoderConfig, 'labels'>;
+export type EncoderDefaults = Omit<EncoderConfig, 'labels' | 'layerPatterns'>;
 
 const GELU_NAMES: Readonly<Record<string, LinearActivation>> = {
   gelu: 'gelu',
@@ -83,7 +87,9 @@ export function readEncoderConfig(obj: JsonObject, file: string, d: EncoderDefau
     hiddenAct: readActivation(obj, file, d.hiddenAct),
     qkvBias: optionalBoolean(obj, 'qkv_bias', file, d.qkvBias),
     labels: readLabels(obj, file),
+    layerPatterns: [],
   };
   checkEncoderConfig(config, file);
+  config.layerPatterns = readAttentionPatterns(obj, file, config.numHiddenLayers);
   return config;
 }

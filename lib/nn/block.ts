@@ -1,6 +1,8 @@
 /**
- * The pre-norm transformer block of ViT (and of TimeSformer's and the axial model's layers):
- *   h += Attention(LN1(h));  h += MLP(LN2(h))      h: [B*N, C], updated in place.
+ * The pre-norm transformer block of ViT (and of TimeSformer's joint / space-only layers and the
+ * axial model's layers):
+ *   for each attention sub-layer: h += Attention(LN(h));  then h += MLP(LN(h))
+ *   h: [B*N, C], updated in place.
  */
 import type { CompiledPattern } from '../patterns/compile';
 import type { Pattern } from '../patterns/types';
@@ -14,6 +16,8 @@ import { rowsView } from './program';
 export interface BlockBuffers {
   batch: number;
   tokens: number;
+  /** The grid of the non-class tokens (e.g. [gh, gw] patches), for grid patterns. */
+  grid: readonly number[];
   /** The residual stream [B*N*C]. */
   h: Float32Array;
   /** [B*N*C], [B*N*3C], [B*N*C], [B*N*I]. */
@@ -24,11 +28,12 @@ export interface BlockBuffers {
 }
 
 /** Scratch for `blocks` over B*N tokens: their largest needs. */
-export function allocateBlockBuffers(batch: number, tokens: number, channels: number, hiddenFeatures: number): BlockBuffers {
+export function allocateBlockBuffers(batch: number, tokens: number, grid: readonly number[], channels: number, hiddenFeatures: number): BlockBuffers {
   const rows = batch * tokens;
   return {
     batch,
     tokens,
+    grid,
     h: new Float32Array(rows * channels),
     norm: new Float32Array(rows * channels),
     qkv: new Float32Array(rows * 3 * channels),
@@ -37,22 +42,35 @@ export function allocateBlockBuffers(batch: number, tokens: number, channels: nu
   };
 }
 
+/** Which keys each query sees, given the token grid of the input (e.g. [gh, gw]); undefined: all. */
+export type PatternFor = (grid: readonly number[]) => Pattern | CompiledPattern | undefined;
+
+/** One attention sub-layer: h += attention(norm(h)), with its pattern. */
+export interface AttentionSublayer {
+  norm: LayerNorm;
+  attention: MultiHeadAttention;
+  pattern?: PatternFor;
+}
+
 export class TransformerBlock {
   constructor(
-    readonly norm1: LayerNorm,
-    readonly attention: MultiHeadAttention,
-    readonly norm2: LayerNorm,
+    /** Applied in order (ViT: one; the axial model: rows, then columns). */
+    readonly attentions: readonly AttentionSublayer[],
+    readonly mlpNorm: LayerNorm,
     readonly mlp: Mlp,
   ) {}
 
-  emit(program: Program, b: BlockBuffers, pattern?: Pattern | CompiledPattern): void {
-    const c = this.attention.channels;
+  emit(program: Program, b: BlockBuffers): void {
+    const c = this.mlp.fc2.outFeatures;
     const rows = b.batch * b.tokens;
     const h = rowsView(b.h, rows, c);
     const norm = rowsView(b.norm, rows, c);
-    this.norm1.emit(program, h, norm);
-    this.attention.emit(program, { batch: b.batch, tokens: b.tokens, x: norm, residual: h, qkv: b.qkv, ctx: b.ctx, ...(pattern ? { pattern } : {}) });
-    this.norm2.emit(program, h, norm);
+    for (const { norm: layerNorm, attention, pattern } of this.attentions) {
+      layerNorm.emit(program, h, norm);
+      const p = pattern?.(b.grid);
+      attention.emit(program, { batch: b.batch, tokens: b.tokens, x: norm, residual: h, qkv: b.qkv, ctx: b.ctx, ...(p ? { pattern: p } : {}) });
+    }
+    this.mlpNorm.emit(program, h, norm);
     this.mlp.emit(program, norm, h, b.hidden);
   }
 }

@@ -16,7 +16,7 @@ import type { TensorLike } from '../../tensor';
 import { Tensor } from '../../tensor';
 import { linearSync, packWeight } from '../../ops/linear';
 import { MultiHeadAttention } from '../../nn/attention';
-import type { BlockBuffers } from '../../nn/block';
+import type { BlockBuffers, PatternFor } from '../../nn/block';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Linear } from '../../nn/linear';
 import { Mlp } from '../../nn/mlp';
@@ -28,8 +28,7 @@ import type { EncoderConfig } from '../encoder-config';
 /** Buffers of a divided layer: the block's, plus the class token's per-frame contexts [B*T*C]. */
 export interface DividedBuffers extends BlockBuffers {
   frames: number;
-  /** Patch grid [gh, gw]. */
-  grid: readonly [number, number];
+  /** [B*T*C] */
   clsContext: Float32Array;
 }
 
@@ -64,10 +63,12 @@ export class DividedSpaceTimeBlock {
     readonly mlp: Mlp,
     /** The spatial output projection's weight [C, C] and bias [C], for the class token's tiled copy. */
     private readonly spatialOutput: { weight: Float32Array; bias: Float32Array | null },
+    /** The patches' spatial pattern on the [gh, gw, T] grid; default: axial axes [0, 1] (their frame). */
+    private readonly spatialPattern?: PatternFor,
   ) {}
 
   /** One layer's weights (Hugging Face TimesformerLayer names under `weights`' prefix). */
-  static load(weights: Weights, c: EncoderConfig): DividedSpaceTimeBlock {
+  static load(weights: Weights, c: EncoderConfig, spatialPattern?: PatternFor): DividedSpaceTimeBlock {
     const h = c.hiddenSize;
     const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
     const attention = (name: string): MultiHeadAttention =>
@@ -84,6 +85,7 @@ export class DividedSpaceTimeBlock {
       norm('layernorm_after'),
       mlp,
       { weight: weights.get('attention.output.dense.weight', [h, h]).data, bias: weights.get('attention.output.dense.bias', [h]).data },
+      spatialPattern,
     );
   }
 
@@ -111,7 +113,7 @@ export class DividedSpaceTimeBlock {
     const h = rowsView(b.h, rows, c);
     const norm = rowsView(b.norm, rows, c);
     const patchRows = (data: Float32Array, item: number): TensorLike => rowsView(data, n - 1, c, c, (item * n + 1) * c);
-    const grid = [b.grid[0], b.grid[1], b.frames];
+    const grid = b.grid;
     const heads = this.spatial.heads;
     const headShape = (tokens: number): number[] => [b.batch, tokens, heads, c / heads];
 
@@ -127,11 +129,11 @@ export class DividedSpaceTimeBlock {
     this.spatialNorm.emit(program, h, norm);
     this.spatial.qkv.emit(program, norm, rowsView(b.qkv, rows, 3 * c));
     const [sq, sk, sv] = this.spatial.qkvViews(b.qkv, b.batch, n);
-    const spatialPattern = { type: 'axial' as const, grid, axes: [0, 1], offset: 1 };
+    const spatialPattern = this.spatialPattern?.(grid) ?? { type: 'axial' as const, grid, axes: [0, 1], offset: 1 };
     program.add('attention', attentionArgs(sq, sk, sv, { out: { data: b.ctx.subarray(0, rows * c), shape: headShape(n) }, pattern: spatialPattern }).args);
     const clsQuery = { data: sq.data, shape: headShape(b.frames), strides: [n * 3 * c, 0, c / heads, 1] };
     const clsOut = { data: b.clsContext.subarray(0, b.batch * b.frames * c), shape: headShape(b.frames) };
-    const mask = { type: 'mask' as const, bits: classTokenMask(b.grid[0] * b.grid[1], b.frames) };
+    const mask = { type: 'mask' as const, bits: classTokenMask(grid[0] * grid[1], b.frames) };
     program.add('attention', attentionArgs(clsQuery, sk, sv, { out: clsOut, pattern: mask }).args);
     for (let i = 0; i < b.batch; i++) this.spatial.output.emit(program, patchRows(b.ctx, i), patchRows(b.h, i), { residual: patchRows(b.h, i) });
     const clsRows = rowsView(b.h, b.batch, c, n * c);

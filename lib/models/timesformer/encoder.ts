@@ -31,13 +31,14 @@ export interface EncodedTokens {
   tokens: number;
 }
 
-function loadBlock(weights: Weights, c: TimesformerConfig): TransformerBlock | DividedSpaceTimeBlock {
-  if (c.attentionType === 'divided_space_time') return DividedSpaceTimeBlock.load(weights, c);
+function loadBlock(weights: Weights, c: TimesformerConfig, layer: number): TransformerBlock | DividedSpaceTimeBlock {
+  const pattern = c.layerPatterns[layer];
+  if (c.attentionType === 'divided_space_time') return DividedSpaceTimeBlock.load(weights, c, pattern);
   const h = c.hiddenSize;
   const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
   const attention = MultiHeadAttention.loadFused(weights, { qkv: 'attention.attention.qkv', output: 'attention.output.dense' }, h, c.numAttentionHeads, c.qkvBias);
   const mlp = Mlp.load(weights, { up: 'intermediate.dense', down: 'output.dense' }, h, c.intermediateSize, c.hiddenAct);
-  return new TransformerBlock(norm('layernorm_before'), attention, norm('layernorm_after'), mlp);
+  return new TransformerBlock([{ norm: norm('layernorm_before'), attention, ...(pattern ? { pattern } : {}) }], norm('layernorm_after'), mlp);
 }
 
 export class TimesformerEncoder {
@@ -63,7 +64,7 @@ export class TimesformerEncoder {
     const cls = weights.get('embeddings.cls_token', [1, 1, h]).data.slice(0, h);
     const positions = weights.get('embeddings.position_embeddings', [1, patches + 1, h]).data.slice(0, (patches + 1) * h);
     const time = c.attentionType === 'space_only' ? null : weights.get('embeddings.time_embeddings', [1, c.numFrames, h]).data.slice(0, c.numFrames * h);
-    const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c));
+    const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
     const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
     return new TimesformerEncoder(config, patchEmbed, cls, positions, time, blocks, norm);
   }
@@ -99,7 +100,7 @@ export class TimesformerEncoder {
     const perFrame = this.config.attentionType === 'space_only';
     const items = perFrame ? batch * frames : batch;
     const tokens = perFrame ? 1 + patches : 1 + patches * frames;
-    const buffers = allocateBlockBuffers(items, tokens, h, this.config.intermediateSize);
+    const buffers = allocateBlockBuffers(items, tokens, perFrame ? grid : [...grid, frames], h, this.config.intermediateSize);
     const added = this.patchEmbeddings(grid, frames);
     const images = new Tensor(pixels.data, [batch * frames, channels, height, width]);
     const scratch = new Float32Array(batch * frames * patches * this.patchEmbed.projection.inFeatures);
@@ -111,7 +112,7 @@ export class TimesformerEncoder {
     const clsRow = new Float32Array(h);
     for (let i = 0; i < h; i++) clsRow[i] = this.clsToken[i] + this.positions[i];
     emitClassTokens(program, buffers.h, items, tokens, clsRow);
-    const divided: DividedBuffers = { ...buffers, frames, grid, clsContext: new Float32Array(batch * frames * h) };
+    const divided: DividedBuffers = { ...buffers, frames, clsContext: new Float32Array(batch * frames * h) };
     for (const block of this.blocks) {
       if (block instanceof DividedSpaceTimeBlock) block.emit(program, divided);
       else block.emit(program, buffers);

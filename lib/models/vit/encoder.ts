@@ -25,7 +25,7 @@ interface Positions {
   patches: Float32Array;
 }
 
-function loadBlock(weights: Weights, c: ViTConfig): TransformerBlock {
+function loadBlock(weights: Weights, c: ViTConfig, layer: number): TransformerBlock {
   const h = c.hiddenSize;
   const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
   const attention = MultiHeadAttention.loadSeparate(
@@ -36,7 +36,8 @@ function loadBlock(weights: Weights, c: ViTConfig): TransformerBlock {
     c.qkvBias,
   );
   const mlp = Mlp.load(weights, { up: 'intermediate.dense', down: 'output.dense' }, h, c.intermediateSize, c.hiddenAct);
-  return new TransformerBlock(norm('layernorm_before'), attention, norm('layernorm_after'), mlp);
+  const pattern = c.layerPatterns[layer];
+  return new TransformerBlock([{ norm: norm('layernorm_before'), attention, ...(pattern ? { pattern } : {}) }], norm('layernorm_after'), mlp);
 }
 
 export class ViTEncoder {
@@ -61,7 +62,7 @@ export class ViTEncoder {
     const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
     const cls = weights.get('embeddings.cls_token', [1, 1, h]).data.slice(0, h);
     const positions = weights.get('embeddings.position_embeddings', [1, count + 1, h]).data.slice(0, (count + 1) * h);
-    const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c));
+    const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
     const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
     return new ViTEncoder(config, patchEmbed, cls, positions, blocks, norm);
   }
@@ -102,7 +103,7 @@ export class ViTEncoder {
     const grid = this.patchEmbed.patchGrid([height, width]) as [number, number];
     const tokens = 1 + grid[0] * grid[1];
     const h = this.hiddenSize;
-    const buffers = allocateBlockBuffers(batch, tokens, h, this.config.intermediateSize);
+    const buffers = allocateBlockBuffers(batch, tokens, grid, h, this.config.intermediateSize);
     const positions = this.positionsFor(grid);
     const scratch = new Float32Array(batch * grid[0] * grid[1] * this.patchEmbed.projection.inFeatures);
     const count = tokens - 1;
