@@ -72,6 +72,9 @@ export function rowsOutput(x: TensorLike, xRows: Rows, out: TensorLike | undefin
   if (out.shape.length !== x.shape.length || out.shape.some((dim, i) => dim !== x.shape[i])) {
     throw new ArgumentError('out', `expected shape ${describeShape(x.shape)} (the shape of x), received ${describeShape(out.shape)}`);
   }
+  if (rows.rows > 1 && rows.rowStride < rows.cols) {
+    throw new ArgumentError('out', `expected rows that do not overlap (row stride >= C = ${rows.cols}), received row stride ${rows.rowStride}`);
+  }
   const inPlace =
     out.data.buffer === x.data.buffer && out.data.byteOffset === x.data.byteOffset && (rows.rows === 1 || rows.rowStride === xRows.rowStride);
   if (!inPlace && overlaps(out.data, x.data)) {

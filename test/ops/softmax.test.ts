@@ -113,6 +113,7 @@ describe('softmax: bad arguments', () => {
     ['x negative stride', () => softmaxSync({ data: new Float32Array(16), shape: [2, 8], strides: [-8, 1] }), 'x', ['expected 2 non-negative integer strides', 'received [-8, 1]']],
     ['out data too short', () => softmaxSync(x(), { out: { data: new Float32Array(15), shape: [2, 8] } }), 'out', ['needs 16 elements', 'data has 15']],
     ['out columns strided', () => softmaxSync(x(), { out: { data: new Float32Array(32), shape: [2, 8], strides: [16, 2] } }), 'out', ['expected contiguous columns', 'received strides [16, 2]']],
+    ['out rows overlapping each other', () => softmaxSync(x(), { out: { data: new Float32Array(8), shape: [2, 8], strides: [0, 1] } }), 'out', ['expected rows that do not overlap (row stride >= C = 8)', 'received row stride 0']],
     ['threads negative', () => softmaxSync(x(), { threads: -2 }), 'threads', ['expected a positive integer', 'received -2']],
     ['isa a number', () => softmaxSync(x(), { isa: 2 as unknown as IsaName }), 'isa', ["expected one of 'auto'", 'received 2']],
     ['options a string', () => softmaxSync(x(), 'fast' as unknown as SoftmaxOptions), 'options', ['expected an object', 'received string']],

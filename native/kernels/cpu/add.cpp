@@ -10,7 +10,7 @@
 namespace tessera {
 namespace {
 
-constexpr int kOuter = kMaxAddRank - 1;  // dims that index rows
+constexpr int kInner = kMaxAddRank - 1;  // D3, the dim along a row; the dims before it index rows
 
 // out: [n] = x: [n] + y: [n], each with its own element stride.
 void add_row(const float* x, int64_t xs, const float* y, int64_t ys, float* out, int64_t os,
@@ -25,21 +25,26 @@ void add_row(const float* x, int64_t xs, const float* y, int64_t ys, float* out,
 // Element offset of row r (row-major over D0, D1, D2) for the given strides.
 int64_t row_offset(const AddParams& p, const int64_t* strides, int64_t r) {
   int64_t offset = 0;
-  for (int d = kOuter - 1; d >= 0; d--) {
+  for (int d = kInner - 1; d >= 0; d--) {
     offset += (r % p.sizes[d]) * strides[d];
     r /= p.sizes[d];
   }
   return offset;
 }
 
-// Whether out is `in` itself (same pointer, same strides on every dim of size > 1) or shares no
-// memory with it.
+// Whether out is `in` itself: the same pointer and the same strides on every dim of size > 1.
+bool same_view(const AddParams& p, const float* in, const int64_t* in_strides) {
+  if (in != p.out) return false;
+  for (int d = 0; d < kMaxAddRank; d++) {
+    if (p.sizes[d] > 1 && in_strides[d] != p.out_strides[d]) return false;
+  }
+  return true;
+}
+
+// Whether out is `in` itself or shares no memory with it.
 bool same_or_disjoint(const AddParams& p, const float* in, const int64_t* in_strides) {
-  bool same = in == p.out;
-  for (int d = 0; d < kMaxAddRank; d++)
-    same = same && (p.sizes[d] == 1 || in_strides[d] == p.out_strides[d]);
-  if (same) return true;
-  return !overlaps(in, span(p.sizes, in_strides, kMaxAddRank), p.out,
+  return same_view(p, in, in_strides) ||
+         !overlaps(in, span(p.sizes, in_strides, kMaxAddRank), p.out,
                    span(p.sizes, p.out_strides, kMaxAddRank));
 }
 
@@ -65,12 +70,12 @@ Status add(const AddParams& p, int max_threads) {
   Status status = check_add_params(p);
   if (!status.ok()) return status;
   const int64_t rows = p.sizes[0] * p.sizes[1] * p.sizes[2];
-  const int64_t n = p.sizes[kOuter];
+  const int64_t n = p.sizes[kInner];
   for_each_row_block(rows, n, max_threads, [&](int64_t first, int64_t end) {
     for (int64_t r = first; r < end; r++) {
-      add_row(p.x + row_offset(p, p.x_strides, r), p.x_strides[kOuter],
-              p.y + row_offset(p, p.y_strides, r), p.y_strides[kOuter],
-              p.out + row_offset(p, p.out_strides, r), p.out_strides[kOuter], n);
+      add_row(p.x + row_offset(p, p.x_strides, r), p.x_strides[kInner],
+              p.y + row_offset(p, p.y_strides, r), p.y_strides[kInner],
+              p.out + row_offset(p, p.out_strides, r), p.out_strides[kInner], n);
     }
   });
   return Status::Ok();

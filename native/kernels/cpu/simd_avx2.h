@@ -34,11 +34,6 @@ struct Avx2 {
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V abs(V x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
-  // |mag| with the sign of `sign`.
-  static V copysign(V mag, V sign) {
-    const V sign_bit = _mm256_set1_ps(-0.0f);
-    return _mm256_or_ps(_mm256_andnot_ps(sign_bit, mag), _mm256_and_ps(sign_bit, sign));
-  }
   // Nearest integer (ties to even).
   static V round(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // 2^n for integral n in [-127, 127], built in the exponent field; n = -127 gives +0.0.

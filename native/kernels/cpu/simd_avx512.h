@@ -34,11 +34,6 @@ struct Avx512 {
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V abs(V x) { return _mm512_abs_ps(x); }
-  // |mag| with the sign of `sign`.
-  static V copysign(V mag, V sign) {
-    const V sign_bit = _mm512_set1_ps(-0.0f);
-    return _mm512_or_ps(_mm512_andnot_ps(sign_bit, mag), _mm512_and_ps(sign_bit, sign));
-  }
   // Nearest integer (ties to even).
   static V round(V x) {
     return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

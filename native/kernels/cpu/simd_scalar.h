@@ -14,8 +14,6 @@ struct Scalar {
   static constexpr int W = 1;
 
   static V set1(float x) { return x; }
-  static V load(const float* p) { return *p; }
-  static void store(float* p, V x) { *p = x; }
   static V fmadd(V a, V b, V c) { return a * b + c; }
   static V mul(V a, V b) { return a * b; }
   static V sub(V a, V b) { return a - b; }
@@ -24,7 +22,6 @@ struct Scalar {
   static V min(V a, V b) { return a < b ? a : b; }
   static V div(V a, V b) { return a / b; }
   static V abs(V x) { return std::fabs(x); }
-  static V copysign(V mag, V sign) { return std::copysign(mag, sign); }
   static V round(V x) { return std::nearbyint(x); }
   // 2^n for integral n in [-127, 127], built in the exponent field; n = -127 gives +0.0.
   static V pow2i(V n) {
