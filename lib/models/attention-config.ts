@@ -65,24 +65,33 @@ function parseSpec(spec: unknown, file: string, where: string): GridPattern {
   }
 }
 
-/** Memoizes a spec's compiled pattern per grid; checks the spec against the grid on first use. */
-function compiled(make: GridPattern, offset: number, file: string, where: string): PatternFor {
+/**
+ * A pattern function compiled once per token grid ([gh, gw] or [gh, gw, T]) with `offset`
+ * leading global tokens; `make` returns null for full attention. Compilation errors go to `fail`.
+ */
+export function patternPerGrid(make: (grid: readonly number[]) => Pattern | null, offset: number, fail: (error: Error, grid: readonly number[]) => Error = (e) => e): PatternFor {
   const cache = new Map<string, CompiledPattern | undefined>();
   return (grid) => {
     const key = grid.join('x');
     if (!cache.has(key)) {
-      const pattern = make(grid, offset);
+      const pattern = make(grid);
       const n = offset + grid.reduce((a, b) => a * b, 1);
-      let value: CompiledPattern | undefined;
       try {
-        value = pattern ? new CompiledPattern(normalizePattern(pattern, n, n), n, n, false) : undefined;
+        cache.set(key, pattern ? new CompiledPattern(normalizePattern(pattern, n, n), n, n, false) : undefined);
       } catch (error) {
-        throw new FormatError(file, `'${ATTENTION_CONFIG_KEY}'${where} on the token grid [${grid.join(', ')}]: ${(error as Error).message}`);
+        throw fail(error as Error, grid);
       }
-      cache.set(key, value);
     }
     return cache.get(key);
   };
+}
+
+function compiled(make: GridPattern, offset: number, file: string, where: string): PatternFor {
+  return patternPerGrid(
+    (grid) => make(grid, offset),
+    offset,
+    (error, grid) => new FormatError(file, `'${ATTENTION_CONFIG_KEY}'${where} on the token grid [${grid.join(', ')}]: ${error.message}`),
+  );
 }
 
 /** Per layer, the pattern function for `layers` layers (undefined entries: full attention). */

@@ -16,6 +16,7 @@ import { Weights } from '../nn/weights';
 import { ImageProcessorConfig } from '../preprocess/image-config';
 import { parseViTConfig } from './vit/config';
 import { ViTForImageClassification, ViTModel } from './vit/model';
+import { AxialViTForImageClassification } from './axial/model';
 import { parseTimesformerConfig } from './timesformer/config';
 import { TimesformerForVideoClassification, TimesformerModel } from './timesformer/model';
 import type { EncoderConfig } from './encoder-config';
@@ -81,9 +82,15 @@ function loadTimesformer(dir: string, json: unknown, configFile: string): Model 
   return TimesformerModel.load(config, weights.has('timesformer.embeddings.cls_token') ? weights.scope('timesformer.') : weights);
 }
 
+function loadAxialViT(dir: string, json: unknown, configFile: string): Model {
+  const config = parseViTConfig(json, configFile);
+  return AxialViTForImageClassification.load(config, new Weights(openWeights(dir)), openPreprocessor(dir, config));
+}
+
 const LOADERS: Readonly<Record<string, (dir: string, json: unknown, configFile: string) => Model>> = {
   vit: loadViT,
   timesformer: loadTimesformer,
+  axial_vit: loadAxialViT,
 };
 
 /** Loads a model folder on the calling thread. */

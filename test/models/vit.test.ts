@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 
 import { readSafetensors } from '../../lib/io/safetensors';
 import { loadModel, loadModelSync } from '../../lib/models/load';
+import { AxialViTForImageClassification } from '../../lib/models/axial/model';
 import { ViTForImageClassification, ViTModel } from '../../lib/models/vit/model';
 import type { Tensor } from '../../lib/tensor';
 import { TOLERANCE, expectClose, expectLogitsClose } from '../tolerance';
@@ -85,5 +86,18 @@ describe('ViTModel fixture vit-base-tanh (gelu tanh, no qkv bias, pooler)', () =
     expectClose(out.lastHiddenState.data, hidden.data, TOLERANCE.model, 'last_hidden_state vs PyTorch');
     expectClose(out.poolerOutput?.data ?? [], pooled.data, TOLERANCE.model, 'pooler_output vs PyTorch');
     expectClose(out.lastHiddenState.data, await runOnnx(dir, pixels, 'last_hidden_state'), TOLERANCE.model, 'last_hidden_state vs onnxruntime');
+  });
+});
+
+describe('AxialViTForImageClassification fixture axial-vit (rows then columns, class token global)', () => {
+  test('logits match PyTorch (fp64, explicit masks) and onnxruntime-node', async () => {
+    const { dir, io } = fixture('axial-vit');
+    const model = await loadModel(dir);
+    if (!(model instanceof AxialViTForImageClassification)) throw new Error('expected an axial ViT');
+    const pixels = io('pixel_values');
+    const expected = io('logits');
+    const logits = await model.forward(pixels);
+    expectLogitsClose(logits.data, expected.data, expected.shape[1], 'axial-vit vs PyTorch');
+    expectLogitsClose(logits.data, await runOnnx(dir, pixels, 'logits'), expected.shape[1], 'axial-vit vs onnxruntime');
   });
 });

@@ -25,7 +25,11 @@ interface Positions {
   patches: Float32Array;
 }
 
-function loadBlock(weights: Weights, c: ViTConfig, layer: number): TransformerBlock {
+/** Reads one encoder layer (weights scoped to `encoder.layer.<i>.`). */
+export type BlockLoader = (weights: Weights, config: ViTConfig, layer: number) => TransformerBlock;
+
+/** Hugging Face's ViTLayer. */
+export function loadViTBlock(weights: Weights, c: ViTConfig, layer: number): TransformerBlock {
   const h = c.hiddenSize;
   const norm = (name: string): LayerNorm => LayerNorm.load(weights, name, h, c.layerNormEps);
   const attention = MultiHeadAttention.loadSeparate(
@@ -55,7 +59,7 @@ export class ViTEncoder {
   ) {}
 
   /** Weights named like Hugging Face's ViTModel under `weights`' prefix ('' or 'vit.'). */
-  static load(config: ViTConfig, weights: Weights): ViTEncoder {
+  static load(config: ViTConfig, weights: Weights, loadBlock: BlockLoader = loadViTBlock): ViTEncoder {
     const c = config;
     const h = c.hiddenSize;
     const count = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);

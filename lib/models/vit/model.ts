@@ -95,6 +95,13 @@ export class ViTModel extends ViTBase<ViTOutput> {
   }
 }
 
+/** `classifier` [labels, hidden] + bias. */
+export function loadClassifier(config: ViTConfig, weights: Weights): Linear {
+  const labels = config.labels.length;
+  if (labels === 0) throw new ArgumentError('config', 'a classifier needs id2label or num_labels');
+  return Linear.load(weights, 'classifier', config.hiddenSize, labels);
+}
+
 export class ViTForImageClassification extends ViTBase<Tensor> {
   constructor(
     config: ViTConfig,
@@ -108,10 +115,7 @@ export class ViTForImageClassification extends ViTBase<Tensor> {
 
   /** Weights named like Hugging Face's ViTForImageClassification (`vit.*`, `classifier.*`). */
   static load(config: ViTConfig, weights: Weights, preprocessor?: ImageProcessorConfig): ViTForImageClassification {
-    const labels = config.labels.length;
-    if (labels === 0) throw new ArgumentError('config', 'a classifier needs id2label or num_labels');
-    const classifier = Linear.load(weights, 'classifier', config.hiddenSize, labels);
-    return new ViTForImageClassification(config, ViTEncoder.load(config, weights.scope('vit.')), classifier, preprocessor);
+    return new ViTForImageClassification(config, ViTEncoder.load(config, weights.scope('vit.')), loadClassifier(config, weights), preprocessor);
   }
 
   get labels(): readonly string[] {
