@@ -30,6 +30,7 @@ import { ArgumentError, FormatError } from '../errors';
 import { checkOneOf, describeShape } from '../ops/validate';
 import type { TensorLike } from '../tensor';
 import { Tensor, contiguousStrides } from '../tensor';
+import { bfloat16BitsToFloat32, halfBitsToFloat32 } from './half';
 import { describeJsonValue, isJsonObject, parseJsonText, readExactly } from './json-file';
 
 /** Bytes per element of each dtype of the format that has whole-byte elements. */
@@ -333,27 +334,6 @@ function parseLayout(source: ByteSource, file: string): Layout {
 // ---------------------------------------------------------------------------------------------
 // Conversions (fp16/bf16 <-> fp32)
 
-/** The value of IEEE binary16 bits: sign, 5-bit exponent (bias 15), 10-bit fraction. */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
-  return sign * (0x400 + fraction) * 2 ** (exponent - 25);
-}
-
-let halfTableCache: Float32Array | undefined;
-
-/** fp32 value of every binary16 bit pattern (256 KiB, built on first use). */
-function halfTable(): Float32Array {
-  if (!halfTableCache) {
-    halfTableCache = new Float32Array(0x10000);
-    for (let h = 0; h < 0x10000; h++) halfTableCache[h] = halfToNumber(h);
-  }
-  return halfTableCache;
-}
-
 /** Drops the low `shift` (1..30) bits of a non-negative int32, rounding to nearest, ties to even. */
 function shiftRoundEven(value: number, shift: number): number {
   const kept = value >>> shift;
@@ -405,20 +385,8 @@ const DECODERS: Record<SafetensorsFloatDtype, Decoder> = {
     if (BIG_ENDIAN_HOST) Buffer.from(out.buffer).swap32();
     return out;
   },
-  F16(read, count) {
-    const raw = readUint16(read, count);
-    const table = halfTable();
-    const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = table[raw[i]];
-    return out;
-  },
-  BF16(read, count) {
-    const raw = readUint16(read, count);
-    const out = new Float32Array(count);
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = raw[i] << 16;
-    return out;
-  },
+  F16: (read, count) => halfBitsToFloat32(readUint16(read, count)),
+  BF16: (read, count) => bfloat16BitsToFloat32(readUint16(read, count)),
 };
 
 /** Contiguous fp32 values -> little-endian bytes of `dtype`. */

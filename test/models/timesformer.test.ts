@@ -81,3 +81,24 @@ test('space_only: clipLogits averages the frames of each clip', async () => {
     }
   }
 });
+
+describe('divided space-time with neighborhood attention inside frames (tessera_attention)', () => {
+  const dir = path.join(FIXTURES, 'timesformer-divided');
+  const json = readJsonFile(path.join(dir, 'config.json')) as Record<string, unknown>;
+  const weights = new Weights(readSafetensors(path.join(dir, 'model.safetensors')));
+  const pixels = readSafetensors(path.join(dir, 'io.safetensors')).tensor('pixel_values');
+  const withPattern = (attention: unknown): TimesformerForVideoClassification =>
+    TimesformerForVideoClassification.load(parseTimesformerConfig({ ...json, tessera_attention: attention }, 'config.json'), weights);
+
+  test('a window covering the whole 4x4 frame equals the default (whole-frame) spatial attention', async () => {
+    const expected = readSafetensors(path.join(dir, 'io.safetensors')).tensor('logits');
+    const logits = await withPattern({ type: 'neighborhood', window: [4, 4] }).forward(pixels);
+    expectLogitsClose(logits.data, expected.data, 5, 'neighborhood 4x4 == divided');
+  });
+
+  test('a 3x3 window inside each frame changes the logits', async () => {
+    const full = await withPattern(null).forward(pixels);
+    const local = await withPattern({ type: 'neighborhood', window: [3, 3] }).forward(pixels);
+    expect(Math.max(...Array.from(full.data, (x, i) => Math.abs(x - local.data[i])))).toBeGreaterThan(1e-4);
+  });
+});

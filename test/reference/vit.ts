@@ -111,9 +111,16 @@ function layerNorm(x: Float64Array, rows: number, n: number, w: Float64Array, b:
 
 /**
  * Logits [B, labels] (float64) of ViTForImageClassification for pixels [B, C, H, W] (fp32,
- * row-major); H and W are the config's image_size.
+ * row-major); H and W are the config's image_size. Every row must allow at least one key.
  */
-export function referenceViT(config: HfViTConfig, weights: ReadonlyMap<string, TensorLike>, pixels: Float32Array, batch: number): Float64Array {
+export function referenceViT(
+  config: HfViTConfig,
+  weights: ReadonlyMap<string, TensorLike>,
+  pixels: Float32Array,
+  batch: number,
+  /** Which keys query i sees, per layer (default: all): masked scores are -inf before the softmax. */
+  allowed?: (layer: number, i: number, j: number) => boolean,
+): Float64Array {
   const h = config.hidden_size;
   const heads = config.num_attention_heads;
   const d = h / heads;
@@ -177,7 +184,7 @@ export function referenceViT(config: HfViTConfig, weights: ReadonlyMap<string, T
           for (let j = 0; j < tokens; j++) {
             let dot = 0;
             for (let e = 0; e < d; e++) dot += q[i * h + head * d + e] * k[j * h + head * d + e];
-            scores[j] = dot / Math.sqrt(d);
+            scores[j] = !allowed || allowed(layer, i, j) ? dot / Math.sqrt(d) : -Infinity;
             max = Math.max(max, scores[j]);
           }
           let total = 0;
