@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { benchAttentionCommand } from './bench-attention';
 import { benchViTCommand } from './bench-vit';
 import { classifyCommand } from './classify';
+import { classifyVideoCommand } from './classify-video';
 import { demoCommand } from './demo';
 import { renderPatternCommand } from './render-pattern';
 import type { Command, CommandGroup, CommandIo } from './command';
@@ -21,6 +22,7 @@ const ROOT: CommandGroup = {
       subcommands: { attention: benchAttentionCommand, vit: benchViTCommand },
     },
     classify: classifyCommand,
+    'classify-video': classifyVideoCommand,
     demo: demoCommand,
     'render-pattern': renderPatternCommand,
   },
