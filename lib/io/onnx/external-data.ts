@@ -16,9 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readExactly } from '../json-file';
+import type { Fail } from './protobuf-reader';
 
-/** Builds the error for a problem with one tensor's external data (the caller names the tensor). */
-export type Fail = (message: string) => Error;
 
 /** A checked reference to a tensor's bytes in a file inside the model's folder. */
 export interface ExternalData {

@@ -7,8 +7,8 @@
  * (doc strings, metadata, quantization annotations, ...) are skipped.
  * Field numbers are those of onnx/onnx.proto.
  */
-import type { ProtoReader } from './protobuf-reader';
-import { VarintList } from './protobuf-reader';
+import type { Fail, ProtoReader } from './protobuf-reader';
+import { VarintList, isSafeInt64 } from './protobuf-reader';
 import { decodeSparseTensor } from './sparse';
 import type { OnnxTensorRef, TensorContext } from './tensor';
 import { decodeTensor } from './tensor';
@@ -168,15 +168,15 @@ function floatValues(chunks: readonly Uint8Array[]): number[] {
 }
 
 /** An int64 attribute value as a number; FormatError when it is not a safe integer. */
-function safeNumber(value: bigint, label: string, fail: (message: string) => Error): number {
-  if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+function safeNumber(value: bigint, label: string, fail: Fail): number {
+  if (!isSafeInt64(value)) {
     throw fail(`${label} = ${value} is outside ±(2^53 - 1)`);
   }
   return Number(value);
 }
 
 /** UTF-8 text of a string attribute value. */
-function text(bytes: Uint8Array, label: string, fail: (message: string) => Error): string {
+function text(bytes: Uint8Array, label: string, fail: Fail): string {
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -185,7 +185,7 @@ function text(bytes: Uint8Array, label: string, fail: (message: string) => Error
 }
 
 /** A message-valued attribute's reader; FormatError when the type's field is missing. */
-function required(reader: ProtoReader | undefined, typeName: string, field: string, fail: (message: string) => Error): ProtoReader {
+function required(reader: ProtoReader | undefined, typeName: string, field: string, fail: Fail): ProtoReader {
   if (!reader) throw fail(`has type ${typeName} but no ${field}`);
   return reader;
 }
@@ -194,7 +194,7 @@ function required(reader: ProtoReader | undefined, typeName: string, field: stri
  * The attribute value for its declared type. A missing scalar (f, i, s) reads as 0 or '', as
  * proto3 writers omit zero values; a missing tensor or graph is an error.
  */
-function attributeValue(a: AttributeFields, typeName: string, ctx: TensorContext, fail: (message: string) => Error): OnnxAttribute {
+function attributeValue(a: AttributeFields, typeName: string, ctx: TensorContext, fail: Fail): OnnxAttribute {
   switch (typeName) {
     case 'FLOAT': return { kind: 'float', value: a.f };
     case 'INT': return { kind: 'int', value: safeNumber(a.i, 'i', fail) };
@@ -214,7 +214,7 @@ function attributeValue(a: AttributeFields, typeName: string, ctx: TensorContext
 /** Reads one AttributeProto: its name and its value, checked against its declared type. */
 function decodeAttribute(r: ProtoReader, ctx: TensorContext): [string, OnnxAttribute] {
   const a = readAttributeFields(r);
-  const fail = (message: string): Error => r.error(a.name ? `'${a.name}' ${message}` : message);
+  const fail: Fail = (message) => r.error(a.name ? `'${a.name}' ${message}` : message);
   if (!a.name) throw fail('has no name');
   if (a.type === undefined) throw fail('has no type');
   const type = ATTRIBUTE_TYPES.get(a.type);

@@ -27,13 +27,23 @@ const MAX_VARINT_BYTES = 10;
 /** The largest field number protobuf allows. */
 const MAX_FIELD_NUMBER = 2 ** 29 - 1;
 /** How deep messages may nest before the reader gives up (protobuf's own default limit). */
-export const DEFAULT_MAX_DEPTH = 100;
+const DEFAULT_MAX_DEPTH = 100;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** Whether an int64 value is a safe integer (|value| <= 2^53 - 1), exactly representable as a number. */
+export function isSafeInt64(value: bigint): boolean {
+  return value >= MIN_SAFE && value <= MAX_SAFE;
+}
 
 function wireName(wireType: number): string {
   return `${wireType} (${WIRE_NAMES[wireType] ?? 'invalid'})`;
 }
+
+/** Builds the FormatError for a problem, prefixed with the file and the place it is about. */
+export type Fail = (message: string) => Error;
 
 /** Where a reader is: the file and message path errors name, and how deep it is nested. */
 interface Position {
@@ -41,6 +51,21 @@ interface Position {
   readonly where: string;
   readonly depth: number;
   readonly maxDepth: number;
+}
+
+/** The varint in bytes[start, end) as an unsigned value. */
+function unsignedVarint(bytes: Uint8Array, start: number, end: number): bigint {
+  let value = 0n;
+  for (let i = end - 1; i >= start; i--) value = (value << 7n) | BigInt(bytes[i] & 0x7f);
+  return value;
+}
+
+/** The varint in bytes[start, end) as a signed 64-bit value; up to 7 bytes (49 bits) with plain number arithmetic. */
+function varintValue(bytes: Uint8Array, start: number, end: number): bigint {
+  if (end - start > 7) return BigInt.asIntN(64, unsignedVarint(bytes, start, end));
+  let value = 0;
+  for (let i = end - 1; i >= start; i--) value = value * 128 + (bytes[i] & 0x7f);
+  return BigInt(value);
 }
 
 /**
@@ -86,15 +111,10 @@ export class VarintList {
     let index = 0;
     for (const chunk of this.chunks) {
       for (let at = 0; at < chunk.length; ) {
-        let value = 0n;
-        let shift = 0n;
-        let byte: number;
-        do {
-          byte = chunk[at++];
-          value |= BigInt(byte & 0x7f) << shift;
-          shift += 7n;
-        } while (byte & 0x80);
-        out[index++] = BigInt.asIntN(64, value);
+        const start = at;
+        while (chunk[at] & 0x80) at++;
+        at++;
+        out[index++] = varintValue(chunk, start, at);
       }
     }
     return out;
@@ -188,7 +208,7 @@ export class ProtoReader {
   /** An int64 field whose value must be a safe integer in [min, 2^53 - 1] (a count, a version, a dim). */
   safeInteger(name: string, min: number = Number.MIN_SAFE_INTEGER): number {
     const value = this.int64(name);
-    if (value < BigInt(min) || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (value < BigInt(min) || value > MAX_SAFE) {
       const range = min === Number.MIN_SAFE_INTEGER ? '±(2^53 - 1)' : `[${min}, 2^53 - 1]`;
       throw this.error(`${name} is ${value}, outside ${range}`);
     }
@@ -300,8 +320,7 @@ export class ProtoReader {
   /** A varint as an unsigned 64-bit bigint. */
   private readVarintBigInt(name: string): bigint {
     const length = this.varintLength(name);
-    let value = 0n;
-    for (let i = length - 1; i >= 0; i--) value = (value << 7n) | BigInt(this.buf[this.pos + i] & 0x7f);
+    const value = unsignedVarint(this.buf, this.pos, this.pos + length);
     this.pos += length;
     return value;
   }
@@ -311,16 +330,11 @@ export class ProtoReader {
     const length = this.varintLength(name);
     let value = 0;
     for (let i = 0; i < length; i++) value += (this.buf[this.pos + i] & 0x7f) * 2 ** (7 * i);
-    if (value > Number.MAX_SAFE_INTEGER) throw this.error(`${name} at byte ${this.pos} is ${this.describeLarge(length)}, over 2^53 - 1`);
+    if (value > Number.MAX_SAFE_INTEGER) {
+      throw this.error(`${name} at byte ${this.pos} is ${unsignedVarint(this.buf, this.pos, this.pos + length)}, over 2^53 - 1`);
+    }
     this.pos += length;
     return value;
-  }
-
-  /** A varint too large for a number, exactly, for an error message. */
-  private describeLarge(length: number): string {
-    let value = 0n;
-    for (let i = length - 1; i >= 0; i--) value = (value << 7n) | BigInt(this.buf[this.pos + i] & 0x7f);
-    return String(value);
   }
 
   /** A length prefix (a varint at most 2^53 - 1; `take` checks it against the message end). */

@@ -12,11 +12,10 @@
  * are read, and the dense tensor allocated, by `toFloat32()` / `toInt64()`.
  */
 import { Tensor } from '../../tensor';
-import type { Fail } from './external-data';
-import type { ProtoReader } from './protobuf-reader';
+import type { Fail, ProtoReader } from './protobuf-reader';
 import { VarintList } from './protobuf-reader';
-import type { DenseTensor, OnnxDataType, OnnxTensorRef, TensorContext } from './tensor';
-import { OnnxDataType as DataType, checkDims, checkedByteCount, decodeTensor, dimsText, namedFail } from './tensor';
+import type { DenseTensor, OnnxTensorRef, TensorContext } from './tensor';
+import { OnnxDataType, checkDims, checkedByteCount, decodeTensor, dimsText, namedFail } from './tensor';
 
 const SPARSE = { values: 1, indices: 2, dims: 3 } as const;
 
@@ -70,7 +69,7 @@ function valueCount(values: DenseTensor, fail: Fail): number {
  * ([NNZ, rank]), checked to be in range and strictly ascending.
  */
 function densePositions(indices: DenseTensor, dims: readonly number[], nnz: number, size: number, fail: Fail): Float64Array {
-  if (indices.dataType !== DataType.INT64) throw fail('indices must be INT64');
+  if (indices.dataType !== OnnxDataType.INT64) throw fail('indices must be INT64');
   const linear = indices.dims.length === 1 && indices.dims[0] === nnz;
   const coordinates = indices.dims.length === 2 && indices.dims[0] === nnz && indices.dims[1] === dims.length;
   if (!linear && !coordinates) {

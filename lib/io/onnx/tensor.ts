@@ -20,10 +20,10 @@ import { endianness } from 'node:os';
 import { FormatError } from '../../errors';
 import { Tensor } from '../../tensor';
 import { bfloat16BitsToFloat32, halfBitsToFloat32 } from '../half';
-import type { ExternalData, Fail } from './external-data';
+import type { ExternalData } from './external-data';
 import { readExternalData, resolveExternalData } from './external-data';
-import type { ProtoReader } from './protobuf-reader';
-import { VarintList } from './protobuf-reader';
+import type { Fail, ProtoReader } from './protobuf-reader';
+import { VarintList, isSafeInt64 } from './protobuf-reader';
 
 /** TensorProto.DataType codes of the element types this reader supports. */
 export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
@@ -127,7 +127,7 @@ interface TensorFields {
   int32Data: VarintList;
   int64Data: VarintList;
   /** Data fields no supported type uses (string_data, uint64_data), when present. */
-  foreignData: string[];
+  foreignData: Set<string>;
   externalData: [string, string][];
   dataLocation: number;
 }
@@ -138,7 +138,7 @@ type ElementSource =
   | { readonly kind: 'varints'; readonly values: VarintList };
 
 /** Dims for messages: `[80, 80]`, or the first few and the rank when there are many. */
-export function dimsText(dims: readonly (number | bigint)[]): string {
+export function dimsText(dims: readonly number[]): string {
   if (dims.length <= MESSAGE_DIMS) return `[${dims.join(', ')}]`;
   return `[${dims.slice(0, MESSAGE_DIMS).join(', ')}, ... (${dims.length} dims)]`;
 }
@@ -162,7 +162,7 @@ function readEntry(r: ProtoReader): [string, string] {
 function readTensorFields(r: ProtoReader): TensorFields {
   const f: TensorFields = {
     name: '', dims: new VarintList(), dataType: undefined, hasSegment: false, rawData: undefined, floatData: [], doubleData: [],
-    int32Data: new VarintList(), int64Data: new VarintList(), foreignData: [], externalData: [], dataLocation: LOCATION_DEFAULT,
+    int32Data: new VarintList(), int64Data: new VarintList(), foreignData: new Set(), externalData: [], dataLocation: LOCATION_DEFAULT,
   };
   while (r.next()) {
     switch (r.field) {
@@ -175,8 +175,8 @@ function readTensorFields(r: ProtoReader): TensorFields {
       case TENSOR.name: f.name = r.string('name'); break;
       case TENSOR.rawData: f.rawData = r.bytes('raw_data'); break;
       case TENSOR.doubleData: r.repeatedFixed('double_data', 8, f.doubleData); break;
-      case TENSOR.stringData: f.foreignData.push('string_data'); r.skip(); break;
-      case TENSOR.uint64Data: f.foreignData.push('uint64_data'); r.skip(); break;
+      case TENSOR.stringData: f.foreignData.add('string_data'); r.skip(); break;
+      case TENSOR.uint64Data: f.foreignData.add('uint64_data'); r.skip(); break;
       case TENSOR.externalData: f.externalData.push(readEntry(r.message(`external_data[${f.externalData.length}]`))); break;
       case TENSOR.dataLocation: f.dataLocation = r.safeInteger('data_location'); break;
       default: r.skip();
@@ -202,7 +202,7 @@ function elementType(code: number | undefined, fail: Fail): ElementType {
 export function checkDims(dims: BigInt64Array, fail: Fail): number[] {
   return Array.from(dims, (dim, i) => {
     if (dim < 0n) throw fail(`dims[${i}] is negative (${dim})`);
-    if (dim > BigInt(Number.MAX_SAFE_INTEGER)) throw fail(`dims[${i}] is ${dim}, over 2^53 - 1`);
+    if (!isSafeInt64(dim)) throw fail(`dims[${i}] is ${dim}, over 2^53 - 1`);
     return Number(dim);
   });
 }
@@ -342,8 +342,7 @@ export class DenseTensor implements OnnxTensorRef {
   toInt64(): BigInt64Array | number[] {
     if (this.type.code === OnnxDataType.INT32) return Array.from(this.int32Values());
     const values = this.int64Values();
-    const safe = values.every((v) => v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER));
-    return safe ? Array.from(values, Number) : values;
+    return values.every(isSafeInt64) ? Array.from(values, Number) : values;
   }
 
   /** The values of an INT64 tensor (FormatError for other types). */
