@@ -1,18 +1,24 @@
 /**
- * Images -> pixel_values [B, 3, H, W] float32, as Hugging Face's ViTImageProcessor (PIL backend)
- * computes them for images loaded with transformers' load_image. Per image:
+ * Images -> pixel_values [B, 3, H, W] float32, as Hugging Face's ViTImageProcessor and
+ * VideoMAEImageProcessor (PIL backend; TimeSformer uses the latter) compute them for images loaded
+ * with transformers' load_image. Per image:
  *   1. file path or encoded bytes: decode to RGB with sharp, off the event loop (decode.ts);
  *      raw pixels { data, width, height, channels }: convert to RGB (raw-image.ts)
- *   2. if do_resize: resize to size with PIL's BILINEAR / BICUBIC arithmetic (resize.ts)
- *   3. rescale and normalize in float32, channels first (normalize.ts)
+ *   2. if do_resize: resize to size ({ height, width }, or { shortest_edge } keeping the aspect
+ *      ratio: resizeOutputSize in image-config.ts) with PIL's BILINEAR / BICUBIC arithmetic
+ *      (resize.ts)
+ *   3. if do_center_crop: crop crop_size out of the middle, zero-padding where the image is
+ *      smaller (crop.ts)
+ *   4. rescale and normalize in float32, channels first (normalize.ts)
  */
 import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor';
+import { centerCrop } from './crop';
 import { describeValue } from './describe';
 import type { DecodeOptions } from './decode';
 import { checkDecodeOptions, decodeAs } from './decode';
 import type { ImageProcessorConfig, PreprocessorConfigJson } from './image-config';
-import { resolveConfig } from './image-config';
+import { resizeOutputSize, resolveConfig } from './image-config';
 import { pixelTable, writePixelValues } from './normalize';
 import type { RawImage, RgbImage } from './raw-image';
 import { checkRawImage, toRgb } from './raw-image';
@@ -60,24 +66,33 @@ export async function loadImage(input: ImageInput, options: DecodeOptions = {}):
   return load(checked, checkDecodeOptions(options));
 }
 
-function checkSameSize(images: readonly RgbImage[]): void {
+/** Resize (do_resize) then center crop (do_center_crop), in HF's order; `name` is the input's. */
+function resizeAndCrop(image: RgbImage, config: ImageProcessorConfig, name: string): RgbImage {
+  let out = image;
+  if (config.doResize) out = resizeImage(out, resizeOutputSize(out, config.size, name), config.resample);
+  if (config.doCenterCrop) out = centerCrop(out, config.cropSize);
+  return out;
+}
+
+function checkSameSize(images: readonly RgbImage[], config: ImageProcessorConfig): void {
   const { width, height } = images[0];
+  const why = config.doResize
+    ? "size.shortest_edge keeps each image's aspect ratio and do_center_crop is false, so the resized images must share one size"
+    : 'do_resize is false, so the images must share one size';
   images.forEach((image, i) => {
     if (image.width !== width || image.height !== height) {
-      throw new ArgumentError(
-        `inputs[${i}]`,
-        `expected ${width}x${height} like inputs[0] (do_resize is false, so the images must share one size), ` +
-          `received ${image.width}x${image.height}`,
-      );
+      throw new ArgumentError(`inputs[${i}]`, `expected ${width}x${height} like inputs[0] (${why}), received ${image.width}x${image.height}`);
     }
   });
 }
 
 /**
  * Preprocesses one image or a batch into pixel values [B, 3, H, W] (float32, channels first, B = 1
- * for a single input), with (H, W) = config.size, or the images' own size when do_resize is false
- * (they must then all have one size). `config` is an ImageProcessorConfig or a
- * preprocessor_config.json object; default: ViT's (224 x 224, bilinear, mean = std = 0.5).
+ * for a single input), with (H, W) = config.cropSize when do_center_crop is true, else
+ * config.size { height, width }; without a crop, resizing to { shortest_edge } or not resizing
+ * keeps each image's aspect ratio, and the images must then come out one size. `config` is an
+ * ImageProcessorConfig or a preprocessor_config.json object; default: ViT's (224 x 224,
+ * bilinear, no crop, mean = std = 0.5).
  * Every input is checked before any is decoded: a bad one rejects with an ArgumentError naming
  * `inputs[i]`; a file that is missing or does not decode, with a FormatError naming it.
  */
@@ -93,12 +108,12 @@ export async function preprocessImages(
     : [checkInput('inputs', inputs, '<buffer>')];
   if (checked.length === 0) throw new ArgumentError('inputs', 'expected at least one image, received an empty array');
   const images = await Promise.all(
-    checked.map(async (input) => {
+    checked.map(async (input, i) => {
       const rgb = await load(input, decodeOptions);
-      return settings.doResize ? resizeImage(rgb, settings.size, settings.resample) : rgb;
+      return resizeAndCrop(rgb, settings, Array.isArray(inputs) ? `inputs[${i}]` : 'inputs');
     }),
   );
-  checkSameSize(images);
+  checkSameSize(images, settings);
   const { width, height } = images[0];
   const out = new Float32Array(images.length * 3 * height * width);
   const table = pixelTable(settings);

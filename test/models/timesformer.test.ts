@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 
 import { readSafetensors } from '../../lib/io/safetensors';
 import { readJsonFile } from '../../lib/io/json-file';
+import { loadModel } from '../../lib/models/load';
 import { parseTimesformerConfig } from '../../lib/models/timesformer/config';
 import { Weights } from '../../lib/nn/weights';
 import { TimesformerForVideoClassification } from '../../lib/models/timesformer/model';
@@ -20,8 +21,8 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
 async function load(name: string): Promise<{ model: TimesformerForVideoClassification; io: (key: string) => Tensor; dir: string }> {
   const dir = path.join(FIXTURES, name);
-  const config = parseTimesformerConfig(readJsonFile(path.join(dir, 'config.json')), 'config.json');
-  const model = TimesformerForVideoClassification.load(config, new Weights(readSafetensors(path.join(dir, 'model.safetensors'))));
+  const model = await loadModel(dir);
+  if (!(model instanceof TimesformerForVideoClassification)) throw new Error(`${name}: expected a video classifier`);
   const io = readSafetensors(path.join(dir, 'io.safetensors'));
   return { model, io: (key) => io.tensor(key), dir };
 }

@@ -1,12 +1,13 @@
 /**
  * The image fixtures of test/fixtures/images (made by scripts/fixtures/make_image_fixtures.py
- * with Pillow 9.4 + numpy, following transformers' load_image + ViTImageProcessor) and the
- * bounds the preprocessing tests hold them to.
+ * with Pillow 9.4 + numpy, following transformers' load_image + ViTImageProcessor or
+ * VideoMAEImageProcessor) and the bounds the preprocessing tests hold them to.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { PreprocessorConfigJson, RgbImage } from '../../lib';
+import type { ImageSize, PreprocessorConfigJson, RgbImage } from '../../lib';
+import { crc32 } from '../../lib/io/png';
 
 export const IMAGES_DIR = path.join(__dirname, '..', 'fixtures', 'images');
 
@@ -16,9 +17,11 @@ export interface ReferenceCase {
   readonly name: string;
   readonly image: string;
   readonly covers: string;
-  readonly config: PreprocessorConfigJson & { readonly image_std: number[]; readonly size: { height: number; width: number } };
-  /** A file of little-endian float32 pixel values [1, 3, H, W]. */
-  readonly expected: string;
+  readonly config: PreprocessorConfigJson & { readonly image_std: number[] };
+  /** A file of little-endian float32 pixel values [1, 3, H, W] (absent when crc32 is given). */
+  readonly expected?: string;
+  /** For a large output: the CRC-32 of its little-endian float32 pixel values instead. */
+  readonly crc32?: number;
   readonly shape: number[];
 }
 
@@ -64,6 +67,29 @@ export function readFloat32(name: string): Float32Array {
   const bytes = fs.readFileSync(fixturePath(name));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   return Float32Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+/** The expected pixel values of a case that stores them (see ReferenceCase.expected). */
+export function expectedValues(c: ReferenceCase): Float32Array {
+  if (c.expected === undefined) throw new Error(`reference case ${c.name} stores a CRC-32, not its values`);
+  return readFloat32(c.expected);
+}
+
+/** The CRC-32 of float32 values as little-endian bytes (what ReferenceCase.crc32 holds). */
+export function float32Crc(values: Float32Array): number {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  return crc32(bytes);
+}
+
+/** The fixed { height, width } a ViTImageProcessor case resizes to. */
+export function fixedSize(c: ReferenceCase): ImageSize {
+  const { size } = c.config;
+  if (typeof size !== 'object' || size === null || size.height === undefined || size.width === undefined) {
+    throw new Error(`reference case ${c.name} does not resize to a fixed { height, width }`);
+  }
+  return { height: size.height, width: size.width };
 }
 
 /** PIL's decoded RGB pixels of an image whose reference stores them (see DecodedReference.pixels). */
