@@ -12,6 +12,7 @@ import { contiguousCopy, permutedView, randomTensor, seedFromString } from '../r
 import { geluErf64, referenceGelu } from '../reference/rows';
 import { erf, erfc } from '../reference/vit';
 import { TOLERANCE, expectClose } from '../tolerance';
+import { expectArgumentError } from '../support/argument-error';
 
 const info = cpuInfo();
 const ISAS = (['auto', 'scalar', 'avx2', 'avx512'] as const).filter((isa) => isa === 'auto' || isa === 'scalar' || info[isa]);
@@ -158,17 +159,7 @@ describe('gelu: bad arguments', () => {
     ['options null', () => geluSync(x(), null as unknown as GeluOptions), 'options', ['expected an object', 'received null']],
   ];
 
-  test.each(cases)('%s', (_name, run, param, message) => {
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ArgumentError);
-    expect((error as ArgumentError).param).toBe(param);
-    for (const piece of message) expect((error as Error).message).toContain(piece);
-  });
+  test.each(cases)('%s', (_name, run, param, message) => expectArgumentError(run, param, message));
 
   test('gelu() rejects (never throws synchronously)', async () => {
     await expect(gelu(x(), { approximate: 'erf' as GeluApproximation })).rejects.toBeInstanceOf(ArgumentError);

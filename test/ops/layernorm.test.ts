@@ -11,6 +11,7 @@ import { layerNormArgs } from '../../lib/ops/layernorm';
 import { contiguousCopy, permutedView, randomFloat32, randomTensor, seedFromString } from '../reference/attention';
 import { referenceLayerNorm } from '../reference/rows';
 import { TOLERANCE, expectClose } from '../tolerance';
+import { expectArgumentError } from '../support/argument-error';
 
 const info = cpuInfo();
 const ISAS = (['auto', 'scalar', 'avx2', 'avx512'] as const).filter((isa) => isa === 'auto' || isa === 'scalar' || info[isa]);
@@ -177,17 +178,7 @@ describe('layerNorm: bad arguments', () => {
     ['options a number', () => layerNormSync(x(), 3 as unknown as LayerNormOptions), 'options', ['expected an object', 'received number']],
   ];
 
-  test.each(cases)('%s', (_name, run, param, message) => {
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ArgumentError);
-    expect((error as ArgumentError).param).toBe(param);
-    for (const piece of message) expect((error as Error).message).toContain(piece);
-  });
+  test.each(cases)('%s', (_name, run, param, message) => expectArgumentError(run, param, message));
 
   test('layerNorm() rejects (never throws synchronously)', async () => {
     const promise = layerNorm(x(), { eps: -1 });

@@ -276,6 +276,17 @@ describe('API behavior', () => {
     results.forEach((result, i) => expectClose(result.data, referenceFor(cases[i], all[i]), TOLERANCE.kernel, `concurrent #${i}: ${caseName(cases[i], 'auto')}`));
   });
 
+  test('a call sees new data written into the same x buffer (workers keep packed rows only within a call)', () => {
+    for (const k of [200, 1000]) {
+      const cc: Case = { m: 50, n: 300, k };
+      const inp = inputsFor(cc);
+      const w = packWeight(inp.weight, 'out_in');
+      linearSync(inp.x, w);
+      inp.x.data.set(randomFloat32(inp.x.data.length, 77));
+      expectClose(linearSync(inp.x, w).data, referenceFor(cc, inp), TOLERANCE.kernel, `second call, K=${k}`);
+    }
+  });
+
   test('linearArgs builds a runSequence step: two chained linears in one job', async () => {
     const second = packWeight({ data: randomFloat32(40 * 130, 21), shape: [40, 130] }, 'out_in');
     const first = linearArgs(inputs.x, packed, { bias: inputs.bias, activation: 'gelu' });

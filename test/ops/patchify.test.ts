@@ -12,6 +12,7 @@ import { patchifyArgs } from '../../lib/ops/patchify';
 import { contiguousCopy, permutedView, randomFloat32, randomTensor, rowMajorStrides, seedFromString } from '../reference/attention';
 import { referenceConv } from '../reference/conv';
 import { TOLERANCE, expectClose } from '../tolerance';
+import { expectArgumentError } from '../support/argument-error';
 
 /** The value patch n, feature k of item b must hold: pixel (b, c, g_i * P_i + k_i) of the view. */
 function expectedPatches(pixels: TensorLike, patch: readonly number[]): Float32Array {
@@ -185,17 +186,7 @@ describe('patchify: bad arguments', () => {
     ['options missing', () => patchifySync(pixels(), undefined as unknown as PatchifyOptions), 'options', ['expected an object { patch', 'received undefined']],
   ];
 
-  test.each(cases)('%s', (_name, run, param, message) => {
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ArgumentError);
-    expect((error as ArgumentError).param).toBe(param);
-    for (const piece of message) expect((error as Error).message).toContain(piece);
-  });
+  test.each(cases)('%s', (_name, run, param, message) => expectArgumentError(run, param, message));
 
   test('patchify() rejects (never throws synchronously)', async () => {
     await expect(patchify(pixels(), { patch: [16, 16] })).rejects.toBeInstanceOf(ArgumentError);

@@ -6,6 +6,7 @@ import { FormatError } from '../../errors';
 import { jsonObject, optionalPositiveInt, optionalString } from '../../io/json-file';
 import type { EncoderConfig, EncoderDefaults } from '../encoder-config';
 import { readEncoderConfig } from '../encoder-config';
+import { VIT_DEFAULTS } from '../vit/config';
 
 export const ATTENTION_TYPES = ['divided_space_time', 'joint_space_time', 'space_only'] as const;
 export type TimesformerAttentionType = (typeof ATTENTION_TYPES)[number];
@@ -16,19 +17,8 @@ export interface TimesformerConfig extends EncoderConfig {
   attentionType: TimesformerAttentionType;
 }
 
-/** transformers' TimesformerConfig defaults (facebook/timesformer-base-finetuned-k400). */
-export const TIMESFORMER_DEFAULTS: EncoderDefaults = {
-  hiddenSize: 768,
-  numHiddenLayers: 12,
-  numAttentionHeads: 12,
-  intermediateSize: 3072,
-  imageSize: [224, 224],
-  patchSize: [16, 16],
-  numChannels: 3,
-  layerNormEps: 1e-6,
-  hiddenAct: 'gelu',
-  qkvBias: true,
-};
+/** transformers' TimesformerConfig defaults (facebook/timesformer-base-finetuned-k400): ViT's, with eps 1e-6. */
+export const TIMESFORMER_DEFAULTS: EncoderDefaults = { ...VIT_DEFAULTS, layerNormEps: 1e-6 };
 
 export function parseTimesformerConfig(json: unknown, file: string): TimesformerConfig {
   const obj = jsonObject(json, file, 'config');
