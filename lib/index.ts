@@ -72,6 +72,8 @@ export type { RawImage, RgbImage, Channels } from './preprocess/raw-image';
 
 export { loadModel, loadModelSync } from './models/load';
 export type { Model } from './models/load';
+export { loadOnnxWeights, mapOnnxModel } from './io/onnx/map-model';
+export type { OnnxModelMapping } from './io/onnx/hf-config';
 export { ViTModel, ViTForImageClassification } from './models/vit/model';
 export type { ViTOutput, ClassifyOptions } from './models/vit/model';
 export { parseViTConfig } from './models/vit/config';

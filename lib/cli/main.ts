@@ -9,6 +9,7 @@ import { benchAttentionCommand } from './bench-attention';
 import { benchViTCommand } from './bench-vit';
 import { classifyCommand } from './classify';
 import { classifyVideoCommand } from './classify-video';
+import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { renderPatternCommand } from './render-pattern';
 import type { Command, CommandGroup, CommandIo } from './command';
@@ -23,6 +24,7 @@ const ROOT: CommandGroup = {
     },
     classify: classifyCommand,
     'classify-video': classifyVideoCommand,
+    convert: convertCommand,
     demo: demoCommand,
     'render-pattern': renderPatternCommand,
   },

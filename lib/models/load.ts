@@ -1,6 +1,7 @@
 /**
- * loadModel(dir): a Hugging Face model folder (config.json, model.safetensors or a sharded
- * model.safetensors.index.json, optional preprocessor_config.json) -> a tessera model.
+ * loadModel(path): a Hugging Face model folder (config.json, model.safetensors or a sharded
+ * model.safetensors.index.json, optional preprocessor_config.json), or an ONNX export
+ * (`*.onnx`, mapped to the same config and weights by lib/io/onnx/map-model.ts) -> a tessera model.
  * Every file is untrusted input: sizes are checked before anything is allocated, and each error
  * names the file and what was wrong.
  */
@@ -10,9 +11,10 @@ import * as path from 'node:path';
 import { ArgumentError, FormatError } from '../errors';
 import { jsonObject, optionalString, readJsonFile } from '../io/json-file';
 import { shardedWeights } from '../io/sharded-weights';
+import { loadOnnxWeights } from '../io/onnx/map-model';
 import { readSafetensors } from '../io/safetensors';
 import type { WeightSource } from '../nn/weights';
-import { Weights } from '../nn/weights';
+import { Weights, mapWeights } from '../nn/weights';
 import { ImageProcessorConfig } from '../preprocess/image-config';
 import { parseViTConfig } from './vit/config';
 import { ViTForImageClassification, ViTModel } from './vit/model';
@@ -23,10 +25,24 @@ import type { EncoderConfig } from './encoder-config';
 
 export type Model = ViTModel | ViTForImageClassification | TimesformerModel | TimesformerForVideoClassification;
 
-function checkFolder(dir: unknown): string {
+/** Where a model's parts come from: a Hugging Face folder, or an ONNX graph mapped to one. */
+interface ModelSource {
+  /** config.json's object. */
+  readonly json: unknown;
+  /** Names the config in errors. */
+  readonly configFile: string;
+  weights(): WeightSource;
+  preprocessor(config: EncoderConfig): ImageProcessorConfig;
+}
+
+function checkPath(dir: unknown): string {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new ArgumentError('path', `expected the path of a model folder, received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
+    throw new ArgumentError('path', `expected the path of a model folder or .onnx file, received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
   }
+  return dir;
+}
+
+function checkFolder(dir: string): string {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -66,48 +82,69 @@ function isClassifier(json: unknown, weights: Weights, architecture: string): bo
   return weights.has('classifier.weight') || (Array.isArray(architectures) && architectures.includes(architecture));
 }
 
-function loadViT(dir: string, json: unknown, configFile: string): Model {
-  const config = parseViTConfig(json, configFile);
-  const weights = new Weights(openWeights(dir));
-  if (isClassifier(json, weights, 'ViTForImageClassification')) return ViTForImageClassification.load(config, weights, openPreprocessor(dir, config));
+function loadViT(src: ModelSource): Model {
+  const config = parseViTConfig(src.json, src.configFile);
+  const weights = new Weights(src.weights());
+  if (isClassifier(src.json, weights, 'ViTForImageClassification')) return ViTForImageClassification.load(config, weights, src.preprocessor(config));
   return ViTModel.load(config, weights.has('vit.embeddings.cls_token') ? weights.scope('vit.') : weights);
 }
 
-function loadTimesformer(dir: string, json: unknown, configFile: string): Model {
-  const config = parseTimesformerConfig(json, configFile);
-  const weights = new Weights(openWeights(dir));
-  if (isClassifier(json, weights, 'TimesformerForVideoClassification')) {
-    return TimesformerForVideoClassification.load(config, weights, openPreprocessor(dir, config));
+function loadTimesformer(src: ModelSource): Model {
+  const config = parseTimesformerConfig(src.json, src.configFile);
+  const weights = new Weights(src.weights());
+  if (isClassifier(src.json, weights, 'TimesformerForVideoClassification')) {
+    return TimesformerForVideoClassification.load(config, weights, src.preprocessor(config));
   }
   return TimesformerModel.load(config, weights.has('timesformer.embeddings.cls_token') ? weights.scope('timesformer.') : weights);
 }
 
-function loadAxialViT(dir: string, json: unknown, configFile: string): Model {
-  const config = parseViTConfig(json, configFile);
-  return AxialViTForImageClassification.load(config, new Weights(openWeights(dir)), openPreprocessor(dir, config));
+function loadAxialViT(src: ModelSource): Model {
+  const config = parseViTConfig(src.json, src.configFile);
+  return AxialViTForImageClassification.load(config, new Weights(src.weights()), src.preprocessor(config));
 }
 
-const LOADERS: Readonly<Record<string, (dir: string, json: unknown, configFile: string) => Model>> = {
+const LOADERS: Readonly<Record<string, (src: ModelSource) => Model>> = {
   vit: loadViT,
   timesformer: loadTimesformer,
   axial_vit: loadAxialViT,
 };
 
-/** Loads a model folder on the calling thread. */
-export function loadModelSync(dir: string): Model {
+function folderSource(dir: string): ModelSource {
   const folder = checkFolder(dir);
   const configFile = path.join(folder, 'config.json');
-  const json = jsonObject(readJsonFile(configFile), configFile, 'config.json');
-  const type = optionalString(json, 'model_type', configFile, '');
+  return {
+    json: jsonObject(readJsonFile(configFile), configFile, 'config.json'),
+    configFile,
+    weights: () => openWeights(folder),
+    preprocessor: (config) => openPreprocessor(folder, config),
+  };
+}
+
+/** An ONNX export mapped to Hugging Face config, weights and default preprocessing. */
+function onnxSource(file: string): ModelSource {
+  const mapping = loadOnnxWeights(file);
+  return {
+    json: mapping.config,
+    configFile: file,
+    weights: () => mapWeights(mapping.weights, file),
+    preprocessor: () => ImageProcessorConfig.fromJson(mapping.preprocessor),
+  };
+}
+
+/** Loads a model folder or `.onnx` file on the calling thread. */
+export function loadModelSync(modelPath: string): Model {
+  const checked = checkPath(modelPath);
+  const src = checked.toLowerCase().endsWith('.onnx') ? onnxSource(checked) : folderSource(checked);
+  const type = optionalString(jsonObject(src.json, src.configFile, 'config.json'), 'model_type', src.configFile, '');
   const loader = Object.hasOwn(LOADERS, type) ? LOADERS[type] : undefined;
-  if (!loader) throw new FormatError(configFile, `'model_type': expected one of ${Object.keys(LOADERS).join(', ')}, received '${type}'`);
-  return loader(folder, json, configFile);
+  if (!loader) throw new FormatError(src.configFile, `'model_type': expected one of ${Object.keys(LOADERS).join(', ')}, received '${type}'`);
+  return loader(src);
 }
 
 /**
  * loadModelSync as a promise (errors become rejections). The files are read and the weights
  * packed on the calling thread.
  */
-export async function loadModel(dir: string): Promise<Model> {
-  return loadModelSync(dir);
+export async function loadModel(modelPath: string): Promise<Model> {
+  return loadModelSync(modelPath);
 }
