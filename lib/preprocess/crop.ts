@@ -2,12 +2,10 @@
  * Center cropping of 8-bit images with the semantics of transformers' image_transforms.center_crop
  * (which VideoMAEImageProcessor applies to the uint8 image after resizing, before rescaling).
  */
-import { ArgumentError } from '../errors';
-import { describeValue } from './describe';
 import type { ImageSize } from './image-config';
-import { MAX_IMAGE_SIDE } from './image-config';
 import type { Channels, RawImage } from './raw-image';
 import { checkRawImage } from './raw-image';
+import { checkSize } from './resize';
 
 /**
  * Where output index 0 reads from along an axis of `side` pixels cropped to `crop`:
@@ -18,18 +16,6 @@ import { checkRawImage } from './raw-image';
  */
 export function cropOffset(side: number, crop: number): number {
   return Math.floor((side - crop) / 2);
-}
-
-function checkCropSize(size: unknown): ImageSize {
-  const { height, width } = (typeof size === 'object' && size !== null ? size : {}) as Partial<Record<keyof ImageSize, unknown>>;
-  const isSide = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 1 && x <= MAX_IMAGE_SIDE;
-  if (!isSide(height) || !isSide(width)) {
-    throw new ArgumentError(
-      'size',
-      `expected { height, width } with integers from 1 to ${MAX_IMAGE_SIDE}, received ${describeValue(size)}`,
-    );
-  }
-  return size as ImageSize;
 }
 
 /**
@@ -43,7 +29,7 @@ function checkCropSize(size: unknown): ImageSize {
  */
 export function centerCrop<C extends Channels>(image: RawImage<C>, size: ImageSize): RawImage<C> {
   const { width, height, channels } = checkRawImage('image', image);
-  const target = checkCropSize(size);
+  const target = checkSize(size);
   if (target.width === width && target.height === height) return image;
   const top = cropOffset(height, target.height);
   const left = cropOffset(width, target.width);

@@ -125,7 +125,8 @@ function resampleAxis(src: Uint8Array, outer: number, inSize: number, inner: num
   return out;
 }
 
-function checkSize(size: unknown): ImageSize {
+/** An output size argument: { height, width } with integers from 1 to MAX_IMAGE_SIDE. */
+export function checkSize(size: unknown): ImageSize {
   const { height, width } = (typeof size === 'object' && size !== null ? size : {}) as Partial<Record<keyof ImageSize, unknown>>;
   const isSide = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 1 && x <= MAX_IMAGE_SIDE;
   if (!isSide(height) || !isSide(width)) {

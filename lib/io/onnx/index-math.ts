@@ -3,6 +3,7 @@
  * (shape-fold.ts, on small integer tensors) and layout probing (layout-probe.ts, on element
  * indices): which source element each output element of a Transpose, Gather, Slice or Split is.
  */
+import { contiguousStrides } from '../../tensor';
 
 /** A possibly negative axis as an index in [0, rank), or -1 when out of range. */
 export function normalizeAxis(axis: number, rank: number): number {
@@ -21,7 +22,7 @@ export function product(dims: readonly number[]): number {
 export function selectIndices(shape: readonly number[], perAxis: readonly (readonly number[])[]): Int32Array {
   const outShape = perAxis.map((list) => list.length);
   const out = new Int32Array(product(outShape));
-  const strides = rowMajorStrides(shape);
+  const strides = contiguousStrides(shape);
   const rank = shape.length;
   const counter = new Array<number>(rank).fill(0);
   for (let k = 0; k < out.length; k++) {
@@ -39,7 +40,7 @@ export function selectIndices(shape: readonly number[], perAxis: readonly (reado
 /** The flat source index of every element of Transpose(perm) of a tensor of `shape`. */
 export function transposeIndices(shape: readonly number[], perm: readonly number[]): Int32Array {
   const outShape = perm.map((p) => shape[p]);
-  const strides = rowMajorStrides(shape);
+  const strides = contiguousStrides(shape);
   const permuted = perm.map((p) => strides[p]);
   const out = new Int32Array(product(outShape));
   const counter = new Array<number>(perm.length).fill(0);
@@ -53,16 +54,6 @@ export function transposeIndices(shape: readonly number[], perm: readonly number
     }
   }
   return out;
-}
-
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = step;
-    step *= shape[i];
-  }
-  return strides;
 }
 
 /** Every index of an axis: [0, 1, ..., dim - 1]. */
