@@ -1,6 +1,7 @@
 // linear(): checks the parameters, then runs the kernel chosen for the ISA.
 #include "tessera/gemm.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -81,16 +82,23 @@ Status check_linear_params(const LinearParams& p) {
   return status.ok() ? check_overlaps(p) : status;
 }
 
-float* gemm_scratch(GemmScratch slot, size_t floats) {
+ScratchBuffer gemm_scratch(GemmScratch slot, size_t floats) {
   thread_local std::unique_ptr<float, AlignedFree> buffers[2];
   thread_local size_t capacity[2] = {0, 0};
+  thread_local uint64_t tags[2] = {0, 0};
   const int i = static_cast<int>(slot);
   if (floats > capacity[i]) {
     const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
     buffers[i].reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
     capacity[i] = buffers[i] ? floats : 0;
+    tags[i] = 0;
   }
-  return buffers[i].get();
+  return {buffers[i].get(), &tags[i]};
+}
+
+uint64_t reserve_gemm_tags(int64_t count) {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(static_cast<uint64_t>(count));
 }
 
 Status linear(const LinearParams& p, const RunOptions& opts) {

@@ -2,9 +2,10 @@
 // (Avx512 or Avx2) and a blocking B (see Blocking below), instantiated in a file compiled for
 // that ISA. The classic GotoBLAS / BLIS structure:
 //
-//   task (parallel_for over M blocks x N blocks, sized so every worker gets equal work)
+//   task (parallel_for over M blocks x N blocks, several per worker, handed out dynamically)
 //     for each K block of kKc                          (partial sums kept per task when K > kKc)
-//       pack the task's rows of A for this K block     (per-thread buffer, rows kLda apart)
+//       pack the task's rows of A for this K block     (per-thread buffer, rows kLda apart,
+//                                                       kept for the worker's next task)
 //       for each micro-panel of <= kMr rows            (kMr x kKc floats: stays in L1)
 //         for each kNr-column tile of the task         (B micro-panel kKc x kNr streams from L2)
 //           register-blocked microkernel: kMr x kNv vectors of accumulators; per k, kNv vector
@@ -12,10 +13,13 @@
 //           last K block: fused epilogue (bias, activation, residual) and the store to out
 //
 // Packed A is a row-major copy with the compile-time row stride kLda (a vectorised copy; each
-// broadcast then addresses row i at a constant offset i * kLda from one pointer). Rows are split
-// into micro-panels as evenly as possible (197 rows with kMr = 14: 2 panels of 14 and 13 of 13)
-// so no short panel wastes a pass over B. Columns past N are zeros in packed B, so tiles compute
-// whole vectors and only the epilogue treats the last partial vector (with scalar lanes).
+// broadcast then addresses row i at a constant offset i * kLda from one pointer). A worker keeps
+// the packed rows of its M block for every K block and reuses them when its next task has the
+// same rows, so cutting N into more tasks than workers (which evens out late-waking workers and
+// unequal cores) does not multiply the packing. Rows are split into micro-panels as evenly as
+// possible (197 rows with kMr = 14: 2 panels of 14 and 13 of 13) so no short panel wastes a
+// pass over B. Columns past N are zeros in packed B, so tiles compute whole vectors and only the
+// epilogue treats the last partial vector (with scalar lanes).
 #pragma once
 
 #include <algorithm>
@@ -72,28 +76,45 @@ inline int64_t split_point(int64_t total, int64_t count, int64_t part) {
   return total * part / count;
 }
 
-// How one call is cut into tasks: m_blocks x n_blocks, N counted in tiles of kNr columns.
+// How one call is cut into tasks: m_blocks x n_blocks, N counted in tiles of kNr columns. The
+// packed rows of M block mb are tagged first_tag + mb in a worker's cache.
 struct TaskGrid {
   int64_t m_blocks = 1, n_blocks = 1, n_tiles = 1;
+  uint64_t first_tag = 0;
   int64_t count() const { return m_blocks * n_blocks; }
 };
 
-// Blocks no larger than Mc x Nc; then more blocks (narrower first) until every worker has a
-// task and the tasks divide evenly among the workers (while there are few rounds of them).
+// Tasks per worker the grid aims at: a worker that wakes late or runs slower takes fewer.
+constexpr int64_t kTasksPerThread = 4;
+// Narrowest task, in tiles: each A micro-panel loaded into L1 serves at least this many tiles.
+constexpr int64_t kMinTilesPerTask = 4;
+
+// Blocks no larger than Mc x Nc; then narrower blocks (down to kMinTilesPerTask tiles) until
+// each worker has kTasksPerThread tasks, then shorter ones until each has at least one.
 template <class B>
 TaskGrid plan_tasks(int64_t m, int64_t n, int threads) {
   TaskGrid grid;
   grid.n_tiles = (n + B::kNr - 1) / B::kNr;
   grid.m_blocks = (m + B::kMc - 1) / B::kMc;
   grid.n_blocks = (grid.n_tiles * B::kNr + B::kNc - 1) / B::kNc;
+  while (grid.count() < kTasksPerThread * threads &&
+         kMinTilesPerTask * (grid.n_blocks + 1) <= grid.n_tiles) {
+    grid.n_blocks++;
+  }
   const int64_t m_panels = (m + B::kMr - 1) / B::kMr;
-  auto uneven = [&] { return grid.count() < 4 * threads && grid.count() % threads != 0; };
-  while ((grid.count() < threads || uneven()) && grid.n_blocks < grid.n_tiles) grid.n_blocks++;
-  while ((grid.count() < threads || uneven()) && grid.m_blocks < m_panels) grid.m_blocks++;
+  while (grid.count() < threads && grid.m_blocks < m_panels) grid.m_blocks++;
+  grid.first_tag = reserve_gemm_tags(grid.m_blocks);
   return grid;
 }
 
-// f(x) for the linear's activation, on a vector of traits T (S, or Scalar for tail lanes).
+// Scalar's operations under a type of their own per ISA, for the lanes past the last whole
+// vector: the templates instantiated for them (gelu_math::gelu_erf<Lane<S>>, ...) are then
+// distinct symbols in the AVX2 and the AVX-512 file, so the linker cannot hand the AVX2 path a
+// copy compiled with AVX-512 instructions.
+template <class S>
+struct Lane : Scalar {};
+
+// f(x) for the linear's activation, on a vector of traits T (S, or Lane<S> for tail lanes).
 template <class T>
 typename T::V activate(typename T::V x, Activation activation) {
   switch (activation) {
@@ -122,7 +143,7 @@ void finish_row(const float* t, const float* bias, const float* residual, Activa
   }
   for (; j < count; j++) {
     float x = t[j] + (bias ? bias[j] : 0.0f);
-    x = activate<Scalar>(x, activation);
+    x = activate<Lane<S>>(x, activation);
     out[j] = residual ? x + residual[j] : x;
   }
 }
@@ -144,38 +165,53 @@ class Gemm {
     rows_ = split_point(p_.m, grid_.m_blocks, mb + 1) - m0_;
     n0_ = split_point(grid_.n_tiles, grid_.n_blocks, nb) * B::kNr;
     cols_ = std::min(split_point(grid_.n_tiles, grid_.n_blocks, nb + 1) * B::kNr, p_.b->n()) - n0_;
-    if (!allocate()) return false;
-    for (int64_t pc = 0; pc < p_.k; pc += B::kKc) {
+    if (!allocate(grid_.first_tag + mb)) return false;
+    for (int64_t pc = 0, kb = 0; pc < p_.k; pc += B::kKc, kb++) {
       const int64_t kc = std::min(B::kKc, p_.k - pc);
-      pack_a(pc, kc);
-      block(pc, kc);
+      float* a = apack_ + (keep_ ? kb * rows_ * B::kLda : 0);
+      if (!packed_) pack_a(pc, kc, a);
+      block(pc, kc, a);
     }
+    if (keep_) *tag_ = tag_wanted_;
     return true;
   }
 
  private:
-  // Packed A: rows_ x kLda; partial sums (only when K takes several blocks): rows_ x ldp_.
-  bool allocate() {
-    apack_ = gemm_scratch(GemmScratch::kPackedA, static_cast<size_t>(rows_ * B::kLda));
+  // At most this many floats of packed A are kept for a worker's next task (4 MiB); larger
+  // blocks are packed one K block at a time into the same space.
+  static constexpr int64_t kMaxKeptA = int64_t{1} << 20;
+
+  // Packed A: rows_ x kLda per K block (every K block when they are kept); partial sums (only
+  // when K takes several blocks): rows_ x ldp_. Finds whether the rows tagged `tag` are packed.
+  bool allocate(uint64_t tag) {
+    const int64_t k_blocks = (p_.k + B::kKc - 1) / B::kKc;
+    keep_ = k_blocks * rows_ * B::kLda <= kMaxKeptA;
+    const ScratchBuffer a = gemm_scratch(
+        GemmScratch::kPackedA, static_cast<size_t>((keep_ ? k_blocks : 1) * rows_ * B::kLda));
+    apack_ = a.data;
+    tag_ = a.tag;
+    tag_wanted_ = tag;
+    packed_ = keep_ && *tag_ == tag;
+    *tag_ = 0;  // overwritten below: valid again once the task has packed every K block
     if (p_.k <= B::kKc) return apack_ != nullptr;
     ldp_ = (cols_ + W - 1) / W * W + 16;
-    partial_ = gemm_scratch(GemmScratch::kPartialSums, static_cast<size_t>(rows_ * ldp_));
+    partial_ = gemm_scratch(GemmScratch::kPartialSums, static_cast<size_t>(rows_ * ldp_)).data;
     return apack_ != nullptr && partial_ != nullptr;
   }
 
-  // apack_[r][c] = a[m0 + r][pc + c] for r < rows_, c < kc.
-  void pack_a(int64_t pc, int64_t kc) {
+  // dst[r][c] = a[m0 + r][pc + c] for r < rows_, c < kc (rows kLda apart).
+  void pack_a(int64_t pc, int64_t kc, float* a_block) {
     for (int64_t r = 0; r < rows_; r++) {
       const float* src = p_.a + (m0_ + r) * p_.a_row_stride + pc;
-      float* dst = apack_ + r * B::kLda;
+      float* dst = a_block + r * B::kLda;
       int64_t c = 0;
       for (; c + W <= kc; c += W) S::store(dst + c, S::load(src + c));
       for (; c < kc; c++) dst[c] = src[c];
     }
   }
 
-  // Every tile of the task for the K block [pc, pc + kc).
-  void block(int64_t pc, int64_t kc) {
+  // Every tile of the task for the K block [pc, pc + kc), with that block of packed A.
+  void block(int64_t pc, int64_t kc, const float* a) {
     const int64_t panels = (rows_ + B::kMr - 1) / B::kMr;
     for (int64_t panel = 0; panel < panels; panel++) {
       const int64_t r0 = split_point(rows_, panels, panel);
@@ -183,7 +219,7 @@ class Gemm {
       with_count<B::kMr>(mr, [&](auto mr_c) {
         for (int64_t j = 0; j < cols_; j += B::kNr) {
           const int64_t nv = (std::min(B::kNr, cols_ - j) + W - 1) / W;
-          with_count<B::kNv>(nv, [&](auto nv_c) { tile<mr_c, nv_c>(pc, kc, r0, j); });
+          with_count<B::kNv>(nv, [&](auto nv_c) { tile<mr_c, nv_c>(pc, kc, a, r0, j); });
         }
       });
     }
@@ -191,14 +227,14 @@ class Gemm {
 
   // The MR x NV-vector tile at task row r0, task column j, over the K block [pc, pc + kc).
   template <int MR, int NV>
-  void tile(int64_t pc, int64_t kc, int64_t r0, int64_t j) {
+  void tile(int64_t pc, int64_t kc, const float* a, int64_t r0, int64_t j) {
     const bool first = pc == 0, last = pc + kc >= p_.k;
     float* partial = partial_ ? partial_ + r0 * ldp_ + j : nullptr;  // only when K > kKc
     V acc[MR][NV];
     for (int i = 0; i < MR; i++)
       for (int v = 0; v < NV; v++)
         acc[i][v] = first ? S::zero() : S::load(partial + i * ldp_ + v * W);
-    multiply<MR, NV>(kc, apack_ + r0 * B::kLda, b_vectors<NV>(pc, n0_ + j), acc);
+    multiply<MR, NV>(kc, a + r0 * B::kLda, b_vectors<NV>(pc, n0_ + j), acc);
     if (!last) {
       for (int i = 0; i < MR; i++)
         for (int v = 0; v < NV; v++) S::store(partial + i * ldp_ + v * W, acc[i][v]);
@@ -255,6 +291,10 @@ class Gemm {
   const TaskGrid& grid_;
   int64_t m0_ = 0, rows_ = 0, n0_ = 0, cols_ = 0;
   float* apack_ = nullptr;
+  uint64_t* tag_ = nullptr;  // what the worker's packed-A buffer holds
+  uint64_t tag_wanted_ = 0;  // this task's rows
+  bool keep_ = false;        // every K block of packed A is kept (and tagged)
+  bool packed_ = false;      // ... and already holds this task's rows
   float* partial_ = nullptr;
   int64_t ldp_ = 0;
 };
