@@ -15,6 +15,11 @@ export class UsageError extends Error {
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Writes to stderr as is (no newline), for progress redrawn in place; set only when stderr is
+   * a terminal (main.ts), absent otherwise and in tests.
+   */
+  errTerminal?: (text: string) => void;
 }
 
 export interface Command {

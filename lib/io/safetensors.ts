@@ -622,13 +622,18 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
-/** Writes `chunks` to a temporary file beside `file`, then renames it over `file`. */
-function writeFileAtomically(file: string, chunks: Iterable<Uint8Array>): void {
+/** Writes `chunks` to a temporary file beside `file`, then renames it over `file`; `onWritten` gets the bytes written so far after each chunk. */
+function writeFileAtomically(file: string, chunks: Iterable<Uint8Array>, onWritten?: (bytes: number) => void): void {
   const temporary = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   const fd = fs.openSync(temporary, 'wx');
   try {
     try {
-      for (const chunk of chunks) writeAll(fd, chunk);
+      let written = 0;
+      for (const chunk of chunks) {
+        writeAll(fd, chunk);
+        written += chunk.length;
+        onWritten?.(written);
+      }
     } finally {
       fs.closeSync(fd);
     }
@@ -639,20 +644,29 @@ function writeFileAtomically(file: string, chunks: Iterable<Uint8Array>): void {
   }
 }
 
+export interface WriteSafetensorsOptions {
+  /** Called after the header and after each tensor is written, with the bytes written so far and the file's size. */
+  readonly onProgress?: (bytesWritten: number, totalBytes: number) => void;
+}
+
 /**
  * Writes tensors (an object or Map of name -> tensor; strided tensors are written contiguous)
  * and optional string metadata as a safetensors file, each tensor converted to `dtype` (F16 and
  * BF16 round to nearest even). Tensors are stored in name order; the header is padded with
  * spaces so the data starts at a multiple of 8 bytes. The file is written under a temporary
- * name and renamed into place, one tensor converted at a time. ArgumentError for bad arguments.
+ * name and renamed into place, one tensor converted at a time (options.onProgress hears of
+ * each). ArgumentError for bad arguments.
  */
 export function writeSafetensors(
   file: string,
   tensors: Readonly<Record<string, TensorLike>> | ReadonlyMap<string, TensorLike>,
   metadata?: Readonly<Record<string, string>>,
   dtype: SafetensorsFloatDtype = 'F32',
+  options: WriteSafetensorsOptions = {},
 ): void {
-  writeFileAtomically(file, fileChunks(planFile(tensors, metadata, dtype)));
+  const plan = planFile(tensors, metadata, dtype);
+  const { onProgress } = options;
+  writeFileAtomically(file, fileChunks(plan), onProgress && ((written) => onProgress(written, plan.size)));
 }
 
 /** The bytes writeSafetensors would write, as one Buffer. */

@@ -4,20 +4,33 @@
  * tolerance, its mapped weights equal the checkpoint's (Hugging Face names for the Hugging Face
  * exports, the documented correspondence for torchvision and timm), its inferred config.json
  * equals the fixture's, and `tessera convert` writes a folder that loads to the same model.
+ * Also: exports made without constant folding (model-nofold.onnx: weights under PyTorch's names
+ * behind Transpose nodes, shape arithmetic left in the graph) load the same, and a graph built by
+ * buildViTOnnx at opset 18 (LayerNormalization, or expanded with ReduceMean's axes as an input)
+ * maps back to the weights it was built from and runs like onnxruntime runs it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { buildViTOnnx } from '../../lib/bench/vit-onnx';
+import { createViTSession } from '../../lib/bench/vit-ort';
+import type { HfViTConfig } from '../../lib/bench/vit-weights';
+import { syntheticViTWeights } from '../../lib/bench/vit-weights';
 import { main } from '../../lib/cli/main';
-import { loadOnnxWeights } from '../../lib/io/onnx/map-model';
+import { randomNormal } from '../../lib/cli/convert-verify';
+import type { Attribute, NodeSpec } from '../../lib/io/onnx-builder';
+import { buildOnnxModel } from '../../lib/io/onnx-builder';
+import type { OnnxAttribute, OnnxNode } from '../../lib/io/onnx';
+import { parseOnnxModel } from '../../lib/io/onnx';
+import { loadOnnxWeights, mapOnnxModel } from '../../lib/io/onnx/map-model';
 import { readJsonFile } from '../../lib/io/json-file';
 import { readSafetensors } from '../../lib/io/safetensors';
 import { loadModel } from '../../lib/models/load';
 import { TimesformerForVideoClassification } from '../../lib/models/timesformer/model';
 import { ViTForImageClassification, ViTModel } from '../../lib/models/vit/model';
 import type { Model } from '../../lib/models/load';
-import type { Tensor } from '../../lib/tensor';
+import { Tensor } from '../../lib/tensor';
 import { TOLERANCE, expectClose, expectLogitsClose } from '../tolerance';
 import '../support/ort-in-jest';
 
@@ -26,8 +39,8 @@ const HF_FIXTURES = ['vit-odd', 'vit-interp', 'vit-base-tanh', 'timesformer-divi
 const CLASSIFIERS = ['vit-odd', 'vit-interp', 'onnx-torchvision-vit', 'onnx-timm-vit', 'timesformer-divided', 'timesformer-joint', 'timesformer-space'];
 const ALL = [...CLASSIFIERS, 'vit-base-tanh'];
 
-function onnxFile(name: string): string {
-  return path.join(FIXTURES, name, 'model.onnx');
+function onnxFile(name: string, file = 'model.onnx'): string {
+  return path.join(FIXTURES, name, file);
 }
 
 function io(name: string): (key: string) => Tensor {
@@ -164,6 +177,139 @@ describe.each(['onnx-torchvision-vit', 'onnx-timm-vit'])('%s: mapped to Hugging 
   });
 });
 
+/** Exported again with do_constant_folding=False (scripts/fixtures: `nofold`). */
+const NOFOLD = ['vit-odd', 'onnx-torchvision-vit'];
+
+describe.each(NOFOLD)('%s/model-nofold.onnx (no constant folding)', (name) => {
+  test('loads through loadModel and its logits match the fp64 reference', async () => {
+    const model = await loadModel(onnxFile(name, 'model-nofold.onnx'));
+    const expected = io(name)('logits');
+    const logits = await logitsOf(model, io(name)('pixel_values'));
+    expect(logits.shape).toEqual(expected.shape);
+    expectLogitsClose(logits.data, expected.data, expected.shape[1], `${name} from the unfolded ONNX vs fp64`);
+  });
+
+  test('maps to the same config and, exactly, the same weights as the folded export', () => {
+    const folded = loadOnnxWeights(onnxFile(name));
+    const unfolded = loadOnnxWeights(onnxFile(name, 'model-nofold.onnx'));
+    expect(unfolded.config).toEqual(folded.config);
+    expect(unfolded.preprocessor).toEqual(folded.preprocessor);
+    expect([...unfolded.weights.keys()].sort()).toEqual([...folded.weights.keys()].sort());
+    for (const [key, tensor] of unfolded.weights) {
+      const want = folded.weights.get(key) as Tensor;
+      expect({ key, shape: tensor.shape }).toEqual({ key, shape: want.shape });
+      expect(Array.from(tensor.data)).toEqual(Array.from(want.data));
+    }
+  });
+});
+
+describe('a graph built by buildViTOnnx at opset 18', () => {
+  const CONFIG: HfViTConfig = {
+    hidden_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 3,
+    intermediate_size: 96,
+    patch_size: 4,
+    image_size: 16,
+    num_channels: 3,
+    hidden_act: 'gelu',
+    layer_norm_eps: 1e-6,
+    qkv_bias: true,
+    num_labels: 7,
+  };
+  const weights = syntheticViTWeights(CONFIG, 18, { std: 0.2 });
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-opset18-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** The builder's attribute for a decoded one (buildViTOnnx writes ints, floats and int lists only). */
+  function builderAttribute(a: OnnxAttribute): Attribute {
+    if (a.kind === 'int' || a.kind === 'float' || a.kind === 'ints') return { type: a.kind, value: a.value } as Attribute;
+    throw new Error(`unexpected attribute kind ${a.kind}`);
+  }
+
+  /**
+   * The same model with every LayerNormalization written out as opset 18 expands it:
+   * ReduceMean(x, axes) -> Sub -> Pow 2 -> ReduceMean(axes) -> Add eps -> Sqrt -> Div -> Mul gamma
+   * -> Add beta, the axes an INT64 input (a Constant), as opset 18 requires.
+   */
+  function withExpandedLayerNorms(bytes: Uint8Array): Uint8Array {
+    const m = parseOnnxModel(bytes, 'vit-opset18.onnx');
+    const initializers = [...m.graph.initializers.values()].map((t) => ({ name: t.name, dims: t.dims, data: t.toFloat32().data }));
+    const nodes: NodeSpec[] = [];
+    const spec = (n: OnnxNode): NodeSpec => ({
+      opType: n.opType, inputs: n.inputs, outputs: n.outputs, name: n.name,
+      attributes: Object.fromEntries([...n.attributes].map(([k, a]) => [k, builderAttribute(a)])),
+    });
+    nodes.push({ opType: 'Constant', inputs: [], outputs: ['ln_axes'], attributes: { value_ints: { type: 'ints', value: [-1] } } });
+    initializers.push({ name: 'ln_two', dims: [], data: Float32Array.of(2) });
+    m.graph.nodes.forEach((n, i) => {
+      if (n.opType !== 'LayerNormalization') {
+        nodes.push(spec(n));
+        return;
+      }
+      const eps = n.attributes.get('epsilon');
+      initializers.push({ name: `ln${i}_eps`, dims: [], data: Float32Array.of(eps?.kind === 'float' ? eps.value : 1e-5) });
+      const [x, gamma, beta] = n.inputs;
+      const t = (s: string): string => `ln${i}_${s}`;
+      nodes.push(
+        { opType: 'ReduceMean', inputs: [x, 'ln_axes'], outputs: [t('mean')] },
+        { opType: 'Sub', inputs: [x, t('mean')], outputs: [t('centered')] },
+        { opType: 'Pow', inputs: [t('centered'), 'ln_two'], outputs: [t('squared')] },
+        { opType: 'ReduceMean', inputs: [t('squared'), 'ln_axes'], outputs: [t('variance')] },
+        { opType: 'Add', inputs: [t('variance'), t('eps')], outputs: [t('variance_eps')] },
+        { opType: 'Sqrt', inputs: [t('variance_eps')], outputs: [t('std')] },
+        { opType: 'Div', inputs: [t('centered'), t('std')], outputs: [t('normalized')] },
+        { opType: 'Mul', inputs: [t('normalized'), gamma], outputs: [t('scaled')] },
+        { opType: 'Add', inputs: [t('scaled'), beta], outputs: [n.outputs[0]] },
+      );
+    });
+    const info = (v: { name: string; dims: readonly (number | string)[] }): { name: string; dims: readonly (number | string)[] } => ({ name: v.name, dims: v.dims });
+    return buildOnnxModel({
+      producerName: 'tessera test',
+      opsets: m.opsetImports.map((o) => ({ domain: o.domain, version: o.version })),
+      graph: { name: m.graph.name, nodes, initializers, inputs: m.graph.inputs.map(info), outputs: m.graph.outputs.map(info) },
+    });
+  }
+
+  test.each([
+    ['LayerNormalization', (bytes: Uint8Array) => bytes],
+    ['LayerNorm expanded, ReduceMean axes as an input', withExpandedLayerNorms],
+  ] as const)('%s: maps back to the source weights, and tessera matches onnxruntime on the graph', async (label, variant) => {
+    const bytes = variant(buildViTOnnx(CONFIG, weights, { opset: 18 }));
+    const parsed = parseOnnxModel(bytes, 'vit-opset18.onnx');
+    expect(parsed.opsetImports).toEqual([{ domain: '', version: 18 }]);
+    expect(parsed.graph.nodes.some((n) => n.opType === 'LayerNormalization')).toBe(label === 'LayerNormalization');
+    const mapping = mapOnnxModel(parsed);
+    expect(mapping.kind).toBe('ViTForImageClassification');
+    expect(mapping.config).toMatchObject({ hidden_size: 48, num_hidden_layers: 2, num_attention_heads: 3, intermediate_size: 96, patch_size: 4, image_size: 16, hidden_act: 'gelu', qkv_bias: true });
+    expect(mapping.config.layer_norm_eps).toBeCloseTo(1e-6, 12);
+    expect([...mapping.weights.keys()].sort()).toEqual([...weights.keys()].sort());
+    for (const [key, tensor] of weights) {
+      const mapped = mapping.weights.get(key) as Tensor;
+      expect({ key, shape: mapped.shape }).toEqual({ key, shape: tensor.shape });
+      expect(Array.from(mapped.data)).toEqual(Array.from(tensor.data));
+    }
+
+    const file = path.join(tmp, `${label.replace(/\W+/g, '-')}.onnx`);
+    fs.writeFileSync(file, bytes);
+    expect([...loadOnnxWeights(file).weights.keys()].sort()).toEqual([...weights.keys()].sort());
+    const model = await loadModel(file);
+    const pixels = new Tensor(randomNormal(2 * 3 * 16 * 16, 5), [2, 3, 16, 16]);
+    const session = await createViTSession(bytes);
+    try {
+      const ref = await session.run(pixels.data, pixels.shape);
+      const logits = await logitsOf(model, pixels);
+      expect(logits.shape).toEqual(ref.dims);
+      expectLogitsClose(logits.data, ref.logits, 7, `opset 18 (${label}): tessera vs onnxruntime`);
+    } finally {
+      await session.release();
+    }
+  });
+});
+
 describe('tessera convert', () => {
   let tmp: string;
   beforeAll(() => {
@@ -197,6 +343,45 @@ describe('tessera convert', () => {
     expect(await main(['convert', onnxFile('vit-odd'), dir, '--no-verify'], { out: () => undefined, err: (t) => errors.push(t) })).toBe(1);
     expect(errors.join('\n')).toMatch(/already has config\.json, model\.safetensors, preprocessor_config\.json \(use --force to overwrite\)/);
     expect(await main(['convert', onnxFile('vit-odd'), dir, '--no-verify', '--force'], quiet)).toBe(0);
+  });
+
+  test('--progress: the bytes of weights read and of model.safetensors written, as increasing percentages ending at 100%; silent without it', async () => {
+    const dir = path.join(tmp, 'progress');
+    const errors: string[] = [];
+    const code = await main(['convert', onnxFile('vit-odd', 'model-nofold.onnx'), dir, '--no-verify', '--progress'], { out: () => undefined, err: (t) => errors.push(t) });
+    expect(code).toBe(0);
+    for (const label of ['reading weights', 'writing model.safetensors']) {
+      const lines = errors.filter((l) => l.startsWith(`${label}: `));
+      expect(lines.every((l) => /^[a-z. ]+: \d+% \(\d+(\.\d)? (B|KiB|MiB) \/ \d+(\.\d)? (B|KiB|MiB)\)$/.test(l))).toBe(true);
+      const percents = lines.map((l) => Number(/: (\d+)%/.exec(l)?.[1]));
+      expect(percents.length).toBeGreaterThanOrEqual(3); // 0%, at least one step on the way, 100%
+      expect(percents.slice(1).every((p, i) => p > percents[i])).toBe(true);
+      expect(percents[percents.length - 1]).toBe(100);
+    }
+    const quiet: string[] = [];
+    expect(await main(['convert', onnxFile('vit-odd'), dir, '--no-verify', '--force'], { out: () => undefined, err: (t) => quiet.push(t) })).toBe(0);
+    expect(quiet).toEqual([]);
+  });
+
+  test('on a terminal: one bar per task, redrawn in place and ended by a newline at 100%; --no-progress turns it off', async () => {
+    const dir = path.join(tmp, 'terminal');
+    let screen = '';
+    const terminalIo = { out: (): void => undefined, err: (): void => undefined, errTerminal: (t: string): void => void (screen += t) };
+    expect(await main(['convert', onnxFile('vit-odd'), dir, '--no-verify'], terminalIo)).toBe(0);
+    const finished = screen.split('\n').filter((l) => l !== '');
+    expect(finished).toHaveLength(2);
+    finished.forEach((line, i) => {
+      const draws = line.split('\r').filter((d) => d !== '');
+      expect(draws.length).toBeGreaterThan(2);
+      expect(draws[draws.length - 1]).toMatch(new RegExp(`^${['reading weights', 'writing model\\.safetensors'][i]} \\[#{24}\\] 100%  \\S+ \\S+ / \\S+ \\S+ *$`));
+    });
+    screen = '';
+    expect(await main(['convert', onnxFile('vit-odd'), dir, '--no-verify', '--force', '--no-progress'], terminalIo)).toBe(0);
+    expect(screen).toBe('');
+    // A model that fails to map: the bar stops where it was and ends its line, for the error message.
+    expect(await main(['convert', path.join(FIXTURES, 'onnx', 'typed-fields.onnx'), path.join(tmp, 'failed'), '--no-verify'], terminalIo)).toBe(1);
+    expect(screen).toMatch(/^\rreading weights \[-+\] +0% .*\n$/s);
+    expect(screen).not.toMatch(/100%/);
   });
 
   test('a usage mistake exits with 2', async () => {

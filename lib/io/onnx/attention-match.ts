@@ -165,7 +165,7 @@ function coreDims(ctx: MatchContext, scores: OnnxNode, context: OnnxNode, hidden
 
 /** Per projection-input row, the block-input row it is (probing the layout ops before the projections). */
 function projectionInputRows(ctx: MatchContext, input: string, chain: readonly ChainStep[], hidden: number, fail: (p: string) => Error): Int32Array {
-  const probe = probeChain(startProbe(input, ctx.folder.shape(input)), chain, ctx.folder);
+  const probe = probeChain(startProbe(input, ctx.folder.shape(input), ctx.folder), chain, ctx.folder);
   if (probe.shape[probe.shape.length - 1] !== hidden) throw fail('the projections do not read the hidden features');
   const rows = new Int32Array(probe.source.length / hidden);
   probe.source.forEach((src, at) => {
@@ -185,7 +185,7 @@ function matchResult(ctx: MatchContext, out: LinearMatch, input: string, rowOf: 
   const shapeAfter = (steps: number): string => ctx.folder.shape(steps === 0 ? out.output : chain[steps - 1].node.outputs[0]).join();
   const length = Array.from({ length: chain.length + 1 }, (_, steps) => steps).find((steps) => shapeAfter(steps) === inputShape.join());
   if (length === undefined) throw fail(`no tensor after the output projection has the input's shape [${inputShape.join(', ')}]`);
-  const probe = probeChain(startProbe(out.output, ctx.folder.shape(out.output)), chain.slice(0, length), ctx.folder);
+  const probe = probeChain(startProbe(out.output, ctx.folder.shape(out.output), ctx.folder), chain.slice(0, length), ctx.folder);
   const blockRowOfOutputRow = new Int32Array(probe.source.length / hidden).fill(-1);
   rowOf.forEach((outRow, at) => {
     if (blockRowOfOutputRow[outRow] !== -1 && blockRowOfOutputRow[outRow] !== rows[at]) throw fail('one output row mixes several tokens');
@@ -222,13 +222,13 @@ export function matchAttention(ctx: MatchContext, input: string, hidden: number)
 
   const operand = (b: Branch, transposed: boolean): OperandSource => {
     const linear = projections[b.projection];
-    const probe = probeChain(startProbe(linear.output, folder.shape(linear.output)), b.chain, folder);
+    const probe = probeChain(startProbe(linear.output, folder.shape(linear.output), folder), b.chain, folder);
     return readOperand(probe, linear.weight.shape[0], dims, transposed, fail);
   };
   const [qs, ks, vs] = [operand(q, false), operand(k, true), operand(v, false)];
   const merge = walkLayout(g, context.outputs[0]);
   const out = nextLinear(g, merge.end, 'the attention output projection');
-  const mergeProbe = probeChain(startProbe(context.outputs[0], folder.shape(context.outputs[0])), merge.chain, folder);
+  const mergeProbe = probeChain(startProbe(context.outputs[0], folder.shape(context.outputs[0]), folder), merge.chain, folder);
   const layout = readMerge(mergeProbe, hidden, dims, fail);
   if (out.weight.shape[0] !== hidden || out.weight.shape[1] !== hidden) throw g.fail(`${describeNode(out.node)}: expected a [${hidden} -> ${hidden}] output projection`);
 

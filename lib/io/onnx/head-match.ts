@@ -26,7 +26,7 @@ function classTokenOf(ctx: MatchContext, tokens: string, first: OnnxNode): strin
   const fail = (): Error => g.unexpected(tokens, 'the class token (Gather or Slice of token 0)');
   if (!LAYOUT_OPS.has(first.opType) || first.inputs[0] !== tokens) throw fail();
   const rest = walkLayout(g, first.outputs[0]);
-  const probe = probeChain(startProbe(tokens, [items, count, hidden]), [{ node: first, output: 0 }, ...rest.chain], folder);
+  const probe = probeChain(startProbe(tokens, [items, count, hidden], folder), [{ node: first, output: 0 }, ...rest.chain], folder);
   const picksClass = probe.source.length === items * hidden && probe.source.every((src, at) => src === Math.floor(at / hidden) * count * hidden + (at % hidden));
   if (!picksClass) throw fail();
   return rest.end;

@@ -61,16 +61,28 @@ export function fullRange(dim: number): number[] {
   return Array.from({ length: dim }, (_, i) => i);
 }
 
-/** The indices ONNX Slice keeps on an axis of size `dim` (negative starts/ends count from the end; clamped). */
-export function sliceRange(dim: number, start: number, end: number, step: number): number[] {
+/** Where ONNX Slice starts and stops on an axis of size `dim` (negative starts/ends count from the end; clamped). */
+function sliceBounds(dim: number, start: number, end: number, step: number): { first: number; stop: number } {
   const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
   const s = start < 0 ? start + dim : start;
   const e = end < 0 ? end + dim : end;
+  return step > 0 ? { first: clamp(s, 0, dim), stop: clamp(e, 0, dim) } : { first: clamp(s, -1, dim - 1), stop: clamp(e, -1, dim - 1) };
+}
+
+/** How many indices ONNX Slice keeps on an axis of size `dim`, without listing them (step must not be 0). */
+export function sliceCount(dim: number, start: number, end: number, step: number): number {
+  const { first, stop } = sliceBounds(dim, start, end, step);
+  return Math.max(0, Math.ceil((stop - first) / step));
+}
+
+/** The indices ONNX Slice keeps on an axis of size `dim` (negative starts/ends count from the end; clamped). */
+export function sliceRange(dim: number, start: number, end: number, step: number): number[] {
+  const { first, stop } = sliceBounds(dim, start, end, step);
   const out: number[] = [];
   if (step > 0) {
-    for (let i = clamp(s, 0, dim); i < clamp(e, 0, dim); i += step) out.push(i);
+    for (let i = first; i < stop; i += step) out.push(i);
   } else {
-    for (let i = clamp(s, -1, dim - 1); i > clamp(e, -1, dim - 1); i += step) out.push(i);
+    for (let i = first; i > stop; i += step) out.push(i);
   }
   return out;
 }

@@ -4,11 +4,14 @@
  * result says, for every element at the end of the chain, which element of the chain's start it
  * is, so a matcher can check what an exporter's reshapes and transposes really do (which
  * features form a head, which rows are one token) instead of trusting op names.
+ *
+ * A probe holds one int32 per element, so probes are limited to MAX_PROBE_ELEMENTS elements (a
+ * graph whose shapes need more is refused, naming the tensor, before anything is allocated).
  */
 import type { OnnxNode } from './graph';
 import type { GraphIndex } from './graph-index';
 import { describeNode } from './graph-index';
-import { fullRange, normalizeAxis, selectIndices, transposeIndices } from './index-math';
+import { fullRange, normalizeAxis, product, selectIndices, transposeIndices } from './index-math';
 import type { ShapeFolder } from './shape-fold';
 
 /** One op of a chain, and which of its outputs the chain continues with. */
@@ -31,10 +34,33 @@ export const LAYOUT_OPS: ReadonlySet<string> = new Set([
 /** Ops a probe passes through unchanged: layout ops that keep the order, and scaling by a constant. */
 const ORDER_KEEPING: ReadonlySet<string> = new Set(['Identity', 'Dropout', 'Cast', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Mul', 'Div']);
 
-/** A probe at `tensor` itself: every element is its own source. */
-export function startProbe(tensor: string, shape: readonly number[]): Probe {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return { tensor, shape, source: Int32Array.from({ length: size }, (_, i) => i) };
+/**
+ * The most elements a probe may have: 2^26 (a 256 MiB index array), far above any real model at
+ * the probe batch (a ViT-H/14 at 518 px has 3.5M elements per activation, a 96-frame TimeSformer
+ * 38M), far below what would exhaust memory.
+ */
+export const MAX_PROBE_ELEMENTS = 2 ** 26;
+
+/**
+ * Checks that a probe of `shape` (the shape of `tensor`) stays within MAX_PROBE_ELEMENTS: a
+ * FormatError naming the model when `folder` is given (the matchers), else a RangeError.
+ */
+function checkProbeSize(folder: ShapeFolder | undefined, tensor: string, shape: readonly number[]): void {
+  if (product(shape) > MAX_PROBE_ELEMENTS) {
+    const message = `'${tensor}' [${shape.join(', ')}] has more than ${MAX_PROBE_ELEMENTS} elements, too many to check its layout`;
+    throw folder ? folder.g.fail(message) : new RangeError(message);
+  }
+}
+
+/**
+ * A probe at `tensor` (of `shape`) itself: every element is its own source. The matchers pass
+ * their folder, so that a probe over MAX_PROBE_ELEMENTS is a FormatError naming the model.
+ */
+export function startProbe(tensor: string, shape: readonly number[], folder?: ShapeFolder): Probe {
+  checkProbeSize(folder, tensor, shape);
+  const source = new Int32Array(product(shape));
+  for (let i = 0; i < source.length; i++) source[i] = i;
+  return { tensor, shape, source };
 }
 
 function remap(probe: Probe, indices: Int32Array): Int32Array {
@@ -47,6 +73,7 @@ function probeStep(probe: Probe, step: ChainStep, folder: ShapeFolder): Probe {
   const g = folder.g;
   const tensor = node.outputs[step.output];
   const shape = folder.shape(tensor);
+  checkProbeSize(folder, tensor, shape);
   if (ORDER_KEEPING.has(node.opType)) return { tensor, shape, source: probe.source };
   const rank = probe.shape.length;
   switch (node.opType) {

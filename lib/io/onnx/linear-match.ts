@@ -2,11 +2,13 @@
  * A linear layer (PyTorch nn.Linear) in an ONNX graph: MatMul by a constant [in, out] matrix
  * (torch.onnx folds the weight to W^T), optionally followed by an Add of a constant [out] bias;
  * or Gemm with a constant B (transB = 1 keeps PyTorch's [out, in]) and optional constant C, with
- * alpha and beta folded into the weight and bias.
+ * alpha and beta folded into the weight and bias. Without constant folding
+ * (do_constant_folding=False) the weight operand is Transpose(W) of the [out, in] initializer
+ * itself; a 2-D Transpose of a constant counts as a constant weight here.
  */
 import type { Tensor } from '../../tensor';
 import type { OnnxNode } from './graph';
-import type { GraphIndex } from './graph-index';
+import type { ConstantValue, GraphIndex } from './graph-index';
 import { describeNode } from './graph-index';
 import { scaled, transpose2d, withDims } from './weight-math';
 
@@ -21,11 +23,35 @@ export interface LinearMatch {
   readonly node: OnnxNode;
 }
 
+/** A 2-D weight operand: the constant, and whether the operand is its transpose (Transpose(W) of an unfolded export). */
+interface WeightOperand {
+  readonly value: ConstantValue;
+  readonly transposed: boolean;
+}
+
+/** The constant 2-D matrix `tensor` holds, directly or as a 2-D Transpose (perm [1, 0] or none) of a constant. */
+function weightOperand(g: GraphIndex, tensor: string | undefined): WeightOperand | undefined {
+  if (!tensor) return undefined;
+  const direct = g.constant(tensor);
+  if (direct) return direct.dims.length === 2 ? { value: direct, transposed: false } : undefined;
+  const node = g.producer(tensor);
+  if (node?.opType !== 'Transpose') return undefined;
+  const perm = g.intsAttribute(node, 'perm');
+  if (perm && (perm.length !== 2 || perm[0] !== 1 || perm[1] !== 0)) return undefined;
+  const inner = g.constant(node.inputs[0]);
+  return inner?.dims.length === 2 ? { value: inner, transposed: true } : undefined;
+}
+
+/** Whether `tensor` is a constant 2-D weight (a constant, or Transpose of one). */
+export function isWeightMatrix(g: GraphIndex, tensor: string | undefined): boolean {
+  return weightOperand(g, tensor) !== undefined;
+}
+
 /** Whether `node` reads `input` as the activation of a linear layer (MatMul or Gemm by a constant). */
 export function isLinearNode(g: GraphIndex, node: OnnxNode, input: string): boolean {
   if (node.inputs[0] !== input) return false;
-  if (node.opType === 'MatMul') return g.constant(node.inputs[1])?.dims.length === 2;
-  return node.opType === 'Gemm' && g.constant(node.inputs[1]) !== undefined;
+  if (node.opType === 'MatMul') return isWeightMatrix(g, node.inputs[1]);
+  return node.opType === 'Gemm' && (g.constant(node.inputs[1]) !== undefined || isWeightMatrix(g, node.inputs[1]));
 }
 
 /** A constant of exactly `size` elements laid out as [size] or [1, ..., 1, size], as a vector. */
@@ -45,25 +71,31 @@ function matmulBias(g: GraphIndex, output: string, out: number): { bias: Tensor;
   return bias ? { bias, output: add.outputs[0] } : null;
 }
 
-/** A node's constant 2-D weight (input 1). */
-function weightConstant(g: GraphIndex, node: OnnxNode): Tensor {
-  const c = g.constant(node.inputs[1]);
-  if (!c || c.dims.length !== 2) throw g.fail(`${describeNode(node)}: expected a constant 2-D weight`);
-  return c.float();
+/**
+ * A node's constant 2-D weight (input 1) as the operand the node multiplies by, or, when
+ * `transposed`, as that operand's transpose (the stored matrix under Transpose, no copy).
+ */
+function weightConstant(g: GraphIndex, node: OnnxNode): { raw: Tensor; transposed: boolean } {
+  const w = weightOperand(g, node.inputs[1]);
+  if (!w) throw g.fail(`${describeNode(node)}: expected a constant 2-D weight`);
+  return { raw: w.value.float(), transposed: w.transposed };
 }
 
 function matchMatMul(g: GraphIndex, node: OnnxNode): LinearMatch {
-  const weight = transpose2d(weightConstant(g, node));
+  // The operand is [in, out]; PyTorch's [out, in] is its transpose, i.e. the stored matrix of Transpose(W).
+  const { raw, transposed } = weightConstant(g, node);
+  const weight = transposed ? raw : transpose2d(raw);
   const withBias = matmulBias(g, node.outputs[0], weight.shape[0]);
   return { weight, bias: withBias?.bias ?? null, output: withBias?.output ?? node.outputs[0], node };
 }
 
 function matchGemm(g: GraphIndex, node: OnnxNode): LinearMatch {
   if (g.intAttribute(node, 'transA', 0) !== 0) throw g.fail(`${describeNode(node)}: expected transA = 0 for a linear layer`);
-  const raw = weightConstant(g, node);
+  const { raw, transposed } = weightConstant(g, node);
   const alpha = g.floatAttribute(node, 'alpha', 1);
   const beta = g.floatAttribute(node, 'beta', 1);
-  const oriented = g.intAttribute(node, 'transB', 0) === 1 ? raw : transpose2d(raw);
+  // B used as given is [in, out] without transB, [out, in] with it; Transpose(W) flips that once more.
+  const oriented = (g.intAttribute(node, 'transB', 0) === 1) !== transposed ? raw : transpose2d(raw);
   const weight = alpha === 1 ? oriented : scaled(oriented, alpha);
   let bias: Tensor | null = null;
   if (node.inputs[2]) {

@@ -66,7 +66,8 @@ export function findPatchConv(g: GraphIndex, input: string): PatchConv {
 
 /** Checks that the ops before the Conv only view the input as images ([B, T, C, H, W] as [B*T, C, H, W]). */
 export function checkConvInput(ctx: MatchContext, input: string, conv: PatchConv): void {
-  const probe = probeChain(startProbe(input, ctx.folder.shape(input)), conv.inputChain, ctx.folder);
+  // The input itself feeds the Conv: nothing moves, and nothing as large as the input needs probing.
+  const probe = conv.inputChain.length === 0 ? { shape: ctx.folder.shape(input), source: new Int32Array(0) } : probeChain(startProbe(input, ctx.folder.shape(input), ctx.folder), conv.inputChain, ctx.folder);
   if (probe.shape.length !== 4 || probe.source.some((src, i) => src !== i)) {
     throw ctx.g.fail(`${describeNode(conv.node)}: expected the model input viewed as images [N, C, H, W], found [${probe.shape.join(', ')}] with moved pixels`);
   }
@@ -77,7 +78,7 @@ export function matchPatchTokens(ctx: MatchContext, conv: PatchConv): PatchToken
   const out = conv.node.outputs[0];
   const [images, hidden, gh, gw] = ctx.folder.shape(out);
   const { chain, end } = walkLayout(ctx.g, out);
-  const probe = probeChain(startProbe(out, [images, hidden, gh, gw]), chain, ctx.folder);
+  const probe = probeChain(startProbe(out, [images, hidden, gh, gw], ctx.folder), chain, ctx.folder);
   const tokens = gh * gw;
   const expected = [images, tokens, hidden];
   const ordered = probe.source.every((src, at) => {

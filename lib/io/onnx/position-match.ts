@@ -129,17 +129,17 @@ export function checkResizedPositions(ctx: MatchContext, resized: ResizedPositio
   const { g, folder } = ctx;
   const fail = (problem: string): Error => g.fail(`${describeNode(resized.resize)}: ${problem}`);
   checkResizeMode(ctx, resized.resize);
-  const clsProbe = probeChain(startProbe(resized.cls.start, folder.shape(resized.cls.start)), resized.cls.chain, folder);
+  const clsProbe = probeChain(startProbe(resized.cls.start, folder.shape(resized.cls.start), folder), resized.cls.chain, folder);
   if (clsProbe.source.length !== hidden || clsProbe.source.some((src, f) => src !== f)) throw fail('the class position is not the first row of the table');
   const offset = resized.cls.start === resized.patches.start ? 1 : 0;
-  const before = probeChain(startProbe(resized.patches.start, folder.shape(resized.patches.start)), resized.patches.chain, folder);
+  const before = probeChain(startProbe(resized.patches.start, folder.shape(resized.patches.start), folder), resized.patches.chain, folder);
   const [one, channels, s, s2] = before.shape;
   if (before.shape.length !== 4 || one !== 1 || channels !== hidden || s !== s2) throw fail(`expected the patch positions as [1, ${hidden}, s, s], found [${before.shape.join(', ')}]`);
   if (before.source.some((src, at) => src !== (offset + (at % (s * s))) * hidden + Math.floor(at / (s * s)))) throw fail('the patch positions are not viewed as a row-major s x s grid');
   const [gh, gw] = grid;
   const resizedShape = folder.shape(resized.resize.outputs[0]);
   if (resizedShape.join() !== [1, hidden, gh, gw].join()) throw fail(`expected a resize to the token grid [1, ${hidden}, ${gh}, ${gw}], found [${resizedShape.join(', ')}]`);
-  const after = probeChain(startProbe(resized.resize.outputs[0], resizedShape), resized.after, folder);
+  const after = probeChain(startProbe(resized.resize.outputs[0], resizedShape, folder), resized.after, folder);
   if (after.source.length !== gh * gw * hidden || after.source.some((src, at) => src !== (at % hidden) * gh * gw + Math.floor(at / hidden))) {
     throw fail('the resized positions are not flattened back to tokens in row-major order');
   }

@@ -4,6 +4,12 @@
  * -> Reshape, Slice bounds, Split sizes, Resize sizes), in one pass over the nodes in file
  * order. An op this file does not know leaves its outputs unknown, with the reason kept, so that
  * only a tensor the matchers actually ask about turns into an error.
+ *
+ * Graphs are untrusted: every shape is checked (non-negative integer dims, at most 2^53 - 1
+ * elements) before anything is sized by it, values are kept only for small tensors, and folds
+ * whose arguments come from the graph (ConstantOfShape, Range, Expand, Tile, Transpose perms,
+ * Gather indices, Split sizes) check them first, so that a hostile shape is an unknown tensor,
+ * never a huge allocation.
  */
 import type { OnnxNode } from './graph';
 import type { GraphIndex } from './graph-index';
@@ -15,6 +21,7 @@ import {
   normalizeAxis,
   product,
   selectIndices,
+  sliceCount,
   sliceRange,
   transposeIndices,
 } from './index-math';
@@ -41,6 +48,26 @@ const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]
 
 function info(shape: readonly number[], isInteger: boolean, values?: readonly number[]): TensorInfo {
   return values && values.length <= MAX_VALUES ? { shape, isInteger, values } : { shape, isInteger };
+}
+
+/** Why `shape` is not a tensor shape (a dim that is not a non-negative integer, over 2^53 - 1 elements), or undefined. */
+function shapeProblem(shape: readonly number[]): string | undefined {
+  const bad = shape.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad !== undefined) return `dim ${bad} is not a non-negative integer`;
+  if (shape.includes(0)) return undefined;
+  let size = 1;
+  for (const d of shape) {
+    size *= d;
+    if (size > Number.MAX_SAFE_INTEGER) return 'it has more than 2^53 - 1 elements';
+  }
+  return undefined;
+}
+
+/** `shape`, checked to be a tensor shape (see shapeProblem), before anything is sized by it. */
+function checkedShape(shape: readonly number[], node: OnnxNode, what = 'shape'): readonly number[] {
+  const problem = shapeProblem(shape);
+  if (problem) throw new FoldError(`${describeNode(node)}: ${what} [${shape.slice(0, 8).join(', ')}${shape.length > 8 ? ', ...' : ''}] is not valid: ${problem}`);
+  return shape;
 }
 
 function need(inputs: Inputs, i: number, node: OnnxNode): TensorInfo {
@@ -168,7 +195,7 @@ function foldSize(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] {
 }
 
 function foldConstantOfShape(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] {
-  const shape = needValues(inputs, 0, node);
+  const shape = checkedShape(needValues(inputs, 0, node), node);
   const a = node.attributes.get('value');
   const ref = a?.kind === 'tensor' ? a.value : undefined;
   const integer = ref ? INTEGER_TYPES.has(ref.dataType) : false;
@@ -179,8 +206,9 @@ function foldConstantOfShape(node: OnnxNode, inputs: Inputs): (TensorInfo | unde
 
 function foldRange(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] {
   const [start, limit, delta] = [0, 1, 2].map((i) => needValues(inputs, i, node)[0]);
-  const n = Math.max(Math.ceil((limit - start) / delta), 0);
-  return [info([n], need(inputs, 0, node).isInteger, Array.from({ length: n }, (_, i) => start + i * delta))];
+  if (![start, limit, delta].every(Number.isFinite) || delta === 0) throw new FoldError(`${describeNode(node)}: range ${start} to ${limit} by ${delta}`);
+  const n = checkedShape([Math.max(Math.ceil((limit - start) / delta), 0)], node)[0];
+  return [info([n], need(inputs, 0, node).isInteger, n <= MAX_VALUES ? Array.from({ length: n }, (_, i) => start + i * delta) : undefined)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,6 +256,9 @@ function foldSqueeze(node: OnnxNode, inputs: Inputs, g: GraphIndex): (TensorInfo
 function foldTranspose(node: OnnxNode, inputs: Inputs, g: GraphIndex): (TensorInfo | undefined)[] {
   const x = need(inputs, 0, node);
   const perm = g.intsAttribute(node, 'perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i);
+  if (perm.length !== x.shape.length || new Set(perm).size !== perm.length || perm.some((p) => !(p >= 0 && p < perm.length))) {
+    throw new FoldError(`${describeNode(node)}: perm [${perm.join(', ')}] is not a permutation of the ${x.shape.length} axes`);
+  }
   const shape = perm.map((p) => x.shape[p]);
   return [info(shape, x.isInteger, x.values ? pick(x.values, transposeIndices(x.shape, perm)) : undefined)];
 }
@@ -240,6 +271,7 @@ function foldGather(node: OnnxNode, inputs: Inputs, g: GraphIndex): (TensorInfo 
   if (!x.values || !indices.values) return [info(shape, x.isInteger)];
   const dim = x.shape[axis];
   const list = indices.values.map((i) => (i < 0 ? i + dim : i));
+  if (list.some((i) => !(Number.isInteger(i) && i >= 0 && i < dim))) throw new FoldError(`${describeNode(node)}: indices out of range for dim ${dim}`);
   const perAxis = x.shape.map((d, a) => (a === axis ? list : fullRange(d)));
   return [info(shape, x.isInteger, pick(x.values, selectIndices(x.shape, perAxis)))];
 }
@@ -254,34 +286,44 @@ function sliceArguments(node: OnnxNode, inputs: Inputs, g: GraphIndex): { starts
   return { starts: needValues(inputs, 1, node), ends: needValues(inputs, 2, node), axes: optional(3), steps: optional(4) };
 }
 
-/** Per axis, the indices a Slice node keeps of a tensor of `shape`. */
-function sliceSelection(node: OnnxNode, shape: readonly number[], inputs: Inputs, g: GraphIndex): number[][] {
+/** Per sliced axis of a tensor of `shape`: the axis and its start, end and step. */
+function sliceAxes(node: OnnxNode, shape: readonly number[], inputs: Inputs, g: GraphIndex): { axis: number; start: number; end: number; step: number }[] {
   const { starts, ends, axes, steps } = sliceArguments(node, inputs, g);
-  const perAxis = shape.map(fullRange);
   const list = normalizedAxes(axes ?? starts.map((_, i) => i), shape.length, node);
-  list.forEach((axis, i) => {
+  return list.map((axis, i) => {
     const step = steps?.[i] ?? 1;
     if (step === 0) throw new FoldError(`${describeNode(node)}: step 0`);
-    perAxis[axis] = sliceRange(shape[axis], starts[i], ends[i], step);
+    return { axis, start: starts[i], end: ends[i], step };
   });
+}
+
+/** Per axis, the indices a Slice node keeps of a tensor of `shape` (listed: only for tensors small enough to index). */
+function sliceSelection(node: OnnxNode, shape: readonly number[], inputs: Inputs, g: GraphIndex): number[][] {
+  const perAxis = shape.map(fullRange);
+  for (const { axis, start, end, step } of sliceAxes(node, shape, inputs, g)) perAxis[axis] = sliceRange(shape[axis], start, end, step);
   return perAxis;
 }
 
 function foldSlice(node: OnnxNode, inputs: Inputs, g: GraphIndex): (TensorInfo | undefined)[] {
   const x = need(inputs, 0, node);
-  const perAxis = sliceSelection(node, x.shape, inputs, g);
-  const shape = perAxis.map((l) => l.length);
-  return [info(shape, x.isInteger, x.values && product(shape) <= MAX_VALUES ? pick(x.values, selectIndices(x.shape, perAxis)) : undefined)];
+  const shape = [...x.shape];
+  for (const { axis, start, end, step } of sliceAxes(node, x.shape, inputs, g)) shape[axis] = sliceCount(x.shape[axis], start, end, step);
+  checkedShape(shape, node);
+  const values = x.values && product(shape) <= MAX_VALUES ? pick(x.values, selectIndices(x.shape, sliceSelection(node, x.shape, inputs, g))) : undefined;
+  return [info(shape, x.isInteger, values)];
 }
 
 /** The sizes of a Split's outputs along its axis. */
 function splitSizes(node: OnnxNode, dim: number, inputs: Inputs, g: GraphIndex): number[] {
   const given = g.intsAttribute(node, 'split') ?? (node.inputs[1] ? needValues(inputs, 1, node) : undefined);
   if (given) {
-    if (given.reduce((a, b) => a + b, 0) !== dim) throw new FoldError(`${describeNode(node)}: split sizes [${given.join(', ')}] do not add up to ${dim}`);
+    if (shapeProblem(given) || given.reduce((a, b) => a + b, 0) !== dim) {
+      throw new FoldError(`${describeNode(node)}: split sizes [${given.join(', ')}] are not non-negative sizes that add up to ${dim}`);
+    }
     return [...given];
   }
   const parts = g.intAttribute(node, 'num_outputs', node.outputs.length);
+  if (parts !== node.outputs.length || parts < 1) throw new FoldError(`${describeNode(node)}: num_outputs ${parts} for ${node.outputs.length} outputs`);
   const size = Math.ceil(dim / parts);
   return Array.from({ length: parts }, (_, i) => Math.max(Math.min(size, dim - i * size), 0));
 }
@@ -314,8 +356,9 @@ function foldConcat(node: OnnxNode, inputs: Inputs, g: GraphIndex): (TensorInfo 
 
 function foldExpand(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] {
   const x = need(inputs, 0, node);
-  const shape = broadcastShapes([x.shape, needValues(inputs, 1, node)]);
+  const shape = broadcastShapes([x.shape, checkedShape(needValues(inputs, 1, node), node, 'target shape')]);
   if (!shape) throw new FoldError(`${describeNode(node)}: cannot expand [${x.shape.join(', ')}]`);
+  checkedShape(shape, node);
   const values = x.values && product(shape) <= MAX_VALUES ? pick(x.values, broadcastIndices(x.shape, shape)) : undefined;
   return [info(shape, x.isInteger, values)];
 }
@@ -323,7 +366,8 @@ function foldExpand(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] 
 function foldTile(node: OnnxNode, inputs: Inputs): (TensorInfo | undefined)[] {
   const x = need(inputs, 0, node);
   const repeats = needValues(inputs, 1, node);
-  const shape = x.shape.map((d, i) => d * repeats[i]);
+  if (repeats.length !== x.shape.length) throw new FoldError(`${describeNode(node)}: ${repeats.length} repeats for rank ${x.shape.length}`);
+  const shape = checkedShape(x.shape.map((d, i) => d * repeats[i]), node);
   const values = x.values && product(shape) <= MAX_VALUES ? pick(x.values, selectIndices(x.shape, shape.map((d, a) => fullRange(d).map((i) => i % x.shape[a])))) : undefined;
   return [info(shape, x.isInteger, values)];
 }
@@ -428,8 +472,9 @@ export class ShapeFolder {
     }
     for (const input of g.realInputs()) {
       const dims = inputDims.get(input.name);
-      if (dims) this.infos.set(input.name, info(dims, INTEGER_TYPES.has(input.elemType)));
-      else this.reasons.set(input.name, `no dims were given for graph input '${input.name}'`);
+      const problem = dims && shapeProblem(dims);
+      if (dims && !problem) this.infos.set(input.name, info(dims, INTEGER_TYPES.has(input.elemType)));
+      else this.reasons.set(input.name, problem ? `graph input '${input.name}' [${dims?.join(', ')}]: ${problem}` : `no dims were given for graph input '${input.name}'`);
     }
     for (const node of g.graph.nodes) this.foldNode(node);
   }
@@ -441,6 +486,7 @@ export class ShapeFolder {
     if (fold) {
       try {
         outputs = fold(node, this.inputsOf(node), this.g);
+        for (const out of outputs) if (out) checkedShape(out.shape, node, 'output shape');
       } catch (error) {
         if (!(error instanceof FoldError)) throw error;
         const unknown = node.inputs.find((name) => name && !this.infos.has(name));
