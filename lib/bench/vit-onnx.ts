@@ -16,10 +16,9 @@
  * B is symbolic ('batch'): every Reshape copies it with 0, and the class token's Expand takes
  * it from Shape(pixel_values).
  */
-import type { Initializer, NodeSpec } from '../io/onnx-builder';
 import { attr, buildOnnxModel } from '../io/onnx-builder';
 import type { TensorLike } from '../tensor';
-import { shapeSize } from '../tensor';
+import { GraphBuilder, gelu, layerNorm, linear, scaledDotProduct } from './onnx-graph';
 import type { ResolvedViTConfig, HfViTConfig } from './vit-weights';
 import { resolveViTConfig, vitLayerPrefix } from './vit-weights';
 
@@ -38,148 +37,6 @@ export interface ViTOnnxOptions {
   inputWidth?: number;
 }
 
-/** Elements of a tensor in row-major order (a copy only when it is a strided view). */
-function contiguousData(name: string, t: TensorLike): Float32Array {
-  const size = shapeSize(t.shape);
-  const strides = t.strides;
-  let contiguous = true;
-  if (strides) {
-    let step = 1;
-    for (let i = t.shape.length - 1; i >= 0; i--) {
-      if (t.shape[i] !== 1 && strides[i] !== step) contiguous = false;
-      step *= t.shape[i];
-    }
-  }
-  if (contiguous) {
-    if (t.data.length < size) throw new RangeError(`ViT weight ${name}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
-    return t.data.length === size ? t.data : t.data.subarray(0, size);
-  }
-  const out = new Float32Array(size);
-  const index = new Array<number>(t.shape.length).fill(0);
-  for (let i = 0; i < size; i++) {
-    let offset = 0;
-    for (let d = 0; d < index.length; d++) offset += index[d] * strides![d];
-    if (offset >= t.data.length) throw new RangeError(`ViT weight ${name}: strides [${strides!.join(', ')}] read past its ${t.data.length} values`);
-    out[i] = t.data[offset];
-    for (let d = index.length - 1; d >= 0; d--) {
-      if (++index[d] < t.shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
-}
-
-/** A [rows, cols] matrix transposed to [cols, rows]. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  }
-  return out;
-}
-
-/** Collects nodes and initializers, and hands out unique value names. */
-class GraphBuilder {
-  readonly nodes: NodeSpec[] = [];
-  readonly initializers: Initializer[] = [];
-  private readonly used = new Set<string>();
-  private readonly scalars = new Map<string, string>();
-  private readonly weights: ReadonlyMap<string, TensorLike>;
-
-  constructor(weights: ReadonlyMap<string, TensorLike>) {
-    this.weights = weights;
-  }
-
-  /** A fresh value name based on `base`. */
-  name(base: string): string {
-    let name = base;
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-
-  /** Adds one node and returns its (single) output's name. */
-  op(opType: string, inputs: readonly string[], output: string, attributes?: NodeSpec['attributes']): string {
-    const out = this.name(output);
-    this.nodes.push({ opType, inputs, outputs: [out], name: `${opType}:${out}`, attributes });
-    return out;
-  }
-
-  /** A Constant node holding int64 values (1-D) or one int64 scalar. */
-  ints(base: string, values: readonly number[]): string {
-    return this.op('Constant', [], base, { value_ints: attr.ints(values) });
-  }
-
-  int(base: string, value: number): string {
-    return this.op('Constant', [], base, { value_int: attr.int(value) });
-  }
-
-  /** An fp32 initializer. */
-  initializer(base: string, dims: readonly number[], data: Float32Array): string {
-    const name = this.name(base);
-    this.initializers.push({ name, dims, data });
-    return name;
-  }
-
-  /** An fp32 scalar initializer, shared by every use of the same value. */
-  scalar(base: string, value: number): string {
-    const key = `${base}=${value}`;
-    let name = this.scalars.get(key);
-    if (name === undefined) {
-      name = this.initializer(base, [], Float32Array.of(value));
-      this.scalars.set(key, name);
-    }
-    return name;
-  }
-
-  /** The weight `name`, checked to exist with `shape`, as contiguous data. */
-  weight(name: string, shape: readonly number[]): Float32Array {
-    const t = this.weights.get(name);
-    if (t === undefined) throw new RangeError(`buildViTOnnx: missing weight ${name} [${shape.join(', ')}]`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new RangeError(`buildViTOnnx: weight ${name} must have shape [${shape.join(', ')}], received [${t.shape.join(', ')}]`);
-    }
-    return contiguousData(name, t);
-  }
-
-  /** The weight `name` stored as an initializer under its own name. */
-  param(name: string, shape: readonly number[]): string {
-    return this.initializer(name, shape, this.weight(name, shape));
-  }
-}
-
-/** nn.Linear(in -> out) on x [..., in]: MatMul with the transposed weight, then Add the bias. */
-function linear(g: GraphBuilder, x: string, prefix: string, out: number, inp: number, bias: boolean, output: string): string {
-  const w = g.initializer(`${prefix}.weight.T`, [inp, out], transpose(g.weight(`${prefix}.weight`, [out, inp]), out, inp));
-  const product = g.op('MatMul', [x, w], bias ? `${output}_matmul` : output);
-  return bias ? g.op('Add', [product, g.param(`${prefix}.bias`, [out])], output) : product;
-}
-
-function layerNorm(g: GraphBuilder, x: string, prefix: string, c: ResolvedViTConfig, output: string): string {
-  const weight = g.param(`${prefix}.weight`, [c.hidden]);
-  const bias = g.param(`${prefix}.bias`, [c.hidden]);
-  return g.op('LayerNormalization', [x, weight, bias], output, { axis: attr.int(-1), epsilon: attr.float(c.eps) });
-}
-
-/**
- * Hugging Face's GELU, as torch.onnx.export writes it (and as onnxruntime's GeluFusion and
- * FastGeluFusion recognize it):
- *   'gelu' (GELUActivation, exact): Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)
- *   'gelu_new' / 'gelu_pytorch_tanh': Mul(Mul(x, 0.5), Add(Tanh(Mul(Add(x, Mul(Pow(x, 3), 0.044715)), sqrt(2 / pi))), 1))
- */
-function gelu(g: GraphBuilder, x: string, c: ResolvedViTConfig, output: string): string {
-  if (c.act === 'gelu') {
-    const erf = g.op('Erf', [g.op('Div', [x, g.scalar('sqrt2', Math.SQRT2)], `${output}_scaled`)], `${output}_erf`);
-    const onePlus = g.op('Add', [erf, g.scalar('one', 1)], `${output}_one_plus`);
-    return g.op('Mul', [g.op('Mul', [x, onePlus], `${output}_x`), g.scalar('half', 0.5)], output);
-  }
-  const cube = g.op('Pow', [x, g.scalar('three', 3)], `${output}_cube`);
-  const sum = g.op('Add', [x, g.op('Mul', [cube, g.scalar('gelu_coeff', 0.044715)], `${output}_cubic`)], `${output}_sum`);
-  const tanh = g.op('Tanh', [g.op('Mul', [sum, g.scalar('sqrt_2_over_pi', Math.sqrt(2 / Math.PI))], `${output}_arg`)], `${output}_tanh`);
-  const onePlus = g.op('Add', [tanh, g.scalar('one', 1)], `${output}_one_plus`);
-  return g.op('Mul', [g.op('Mul', [x, g.scalar('half', 0.5)], `${output}_half_x`), onePlus], output);
-}
-
 interface LayerConstants {
   /** [0, 0, heads, d] and [0, 0, h]: Reshape's 0 copies B and T. */
   splitShape: string;
@@ -191,7 +48,7 @@ interface LayerConstants {
 function encoderLayer(g: GraphBuilder, x: string, index: number, c: ResolvedViTConfig, k: LayerConstants): string {
   const p = vitLayerPrefix(index);
   const at = (name: string): string => `layer${index}.${name}`;
-  const normed = layerNorm(g, x, `${p}.layernorm_before`, c, at('ln_before'));
+  const normed = layerNorm(g, x, `${p}.layernorm_before`, c.hidden, c.eps, at('ln_before'));
   const heads = (proj: string, perm: readonly number[]): string => {
     const flat = linear(g, normed, `${p}.attention.attention.${proj}`, c.hidden, c.hidden, c.qkvBias, at(proj));
     const split = g.op('Reshape', [flat, k.splitShape], at(`${proj}_split`)); // [B, T, heads, d]
@@ -200,17 +57,14 @@ function encoderLayer(g: GraphBuilder, x: string, index: number, c: ResolvedViTC
   const q = heads('query', [0, 2, 1, 3]); // [B, heads, T, d]
   const kT = heads('key', [0, 2, 3, 1]); // [B, heads, d, T]
   const v = heads('value', [0, 2, 1, 3]); // [B, heads, T, d]
-  const scores = g.op('MatMul', [q, kT], at('scores')); // [B, heads, T, T]
-  const scaled = g.op('Div', [scores, k.sqrtHeadDim], at('scores_scaled'));
-  const probs = g.op('Softmax', [scaled], at('probs'), { axis: attr.int(-1) });
-  const context = g.op('MatMul', [probs, v], at('context')); // [B, heads, T, d]
+  const context = scaledDotProduct(g, q, kT, v, k.sqrtHeadDim, at('context')); // [B, heads, T, d]
   const merged = g.op('Transpose', [context], at('context_bthd'), { perm: attr.ints([0, 2, 1, 3]) });
   const flat = g.op('Reshape', [merged, k.mergeShape], at('context_flat')); // [B, T, h]
   const attended = linear(g, flat, `${p}.attention.output.dense`, c.hidden, c.hidden, true, at('attention_out'));
   const residual = g.op('Add', [attended, x], at('residual1'));
-  const normed2 = layerNorm(g, residual, `${p}.layernorm_after`, c, at('ln_after'));
+  const normed2 = layerNorm(g, residual, `${p}.layernorm_after`, c.hidden, c.eps, at('ln_after'));
   const up = linear(g, normed2, `${p}.intermediate.dense`, c.intermediate, c.hidden, true, at('intermediate'));
-  const act = gelu(g, up, c, at('gelu'));
+  const act = gelu(g, up, c.act, at('gelu'));
   const down = linear(g, act, `${p}.output.dense`, c.hidden, c.intermediate, true, at('output'));
   return g.op('Add', [down, residual], at('residual2'));
 }
@@ -243,7 +97,7 @@ export function buildViTOnnx(config: HfViTConfig, weights: ReadonlyMap<string, T
     );
   }
 
-  const g = new GraphBuilder(weights);
+  const g = new GraphBuilder(weights, 'buildViTOnnx');
   g.name(VIT_INPUT);
   const h = c.hidden;
 
@@ -270,7 +124,7 @@ export function buildViTOnnx(config: HfViTConfig, weights: ReadonlyMap<string, T
   for (let layer = 0; layer < c.layers; layer++) x = encoderLayer(g, x, layer, c, constants);
 
   // Final LayerNorm, the class token ([B, h]), the classifier.
-  const normed = layerNorm(g, x, 'vit.layernorm', c, 'last_hidden_state');
+  const normed = layerNorm(g, x, 'vit.layernorm', c.hidden, c.eps, 'last_hidden_state');
   const pooled = g.op('Gather', [normed, g.int('cls_index', 0)], 'cls_output', { axis: attr.int(1) });
   g.name(VIT_OUTPUT);
   g.nodes.push({

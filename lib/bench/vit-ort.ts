@@ -1,5 +1,6 @@
 /**
- * Runs a ViT ONNX model (vit-onnx.ts) in onnxruntime-node: the baseline of the ViT benchmark.
+ * Runs a ViT ONNX model (vit-onnx.ts) in onnxruntime-node: the baseline of the ViT benchmark;
+ * createPixelSession serves any pixel_values -> logits classifier graph (TimeSformer's too).
  * onnxruntime-node is loaded on demand (ort-runtime.ts); tessera itself never needs it.
  */
 import type { InferenceSession } from 'onnxruntime-node';
@@ -22,32 +23,53 @@ export interface ViTLogits {
 export interface ViTOrtSession {
   /** onnxruntime's version, e.g. 'onnxruntime 1.30.0'. */
   readonly detail: string;
-  /** pixels: [B, C, H, W] fp32, row-major -> logits [B, labels]. */
+  /** pixels: fp32, row-major, in the session's layout ([B, C, H, W] for ViT) -> logits [B, labels]. */
   run(pixels: Float32Array, dims: readonly number[]): Promise<ViTLogits>;
   release(): Promise<void>;
 }
 
-function checkThreads(threads: number): void {
+/** What a pixel_values -> logits model is called in errors, and its input's layout. */
+export interface PixelModelKind {
+  /** e.g. 'ViT'. */
+  name: string;
+  /** e.g. ['B', 'C', 'H', 'W']. */
+  layout: readonly string[];
+}
+
+const VIT_KIND: PixelModelKind = { name: 'ViT', layout: ['B', 'C', 'H', 'W'] };
+
+function checkThreads(caller: string, threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`createViTSession: options.intraOpNumThreads must be a positive integer, received ${threads}`);
+    throw new RangeError(`${caller}: options.intraOpNumThreads must be a positive integer, received ${threads}`);
   }
 }
 
-function checkPixels(pixels: Float32Array, dims: readonly number[]): void {
-  if (!(pixels instanceof Float32Array)) throw new TypeError(`ViT session run: pixels must be a Float32Array, received ${Object.prototype.toString.call(pixels)}`);
-  if (dims.length !== 4 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new RangeError(`ViT session run: dims must be 4 positive integers [B, C, H, W], received [${dims.join(', ')}]`);
+function checkPixels(kind: PixelModelKind, pixels: Float32Array, dims: readonly number[]): void {
+  const what = `${kind.name} session run`;
+  if (!(pixels instanceof Float32Array)) throw new TypeError(`${what}: pixels must be a Float32Array, received ${Object.prototype.toString.call(pixels)}`);
+  const rank = kind.layout.length;
+  if (dims.length !== rank || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new RangeError(`${what}: dims must be ${rank} positive integers [${kind.layout.join(', ')}], received [${dims.join(', ')}]`);
   }
   const size = dims.reduce((a, b) => a * b, 1);
   if (pixels.length !== size) {
-    throw new RangeError(`ViT session run: dims [${dims.join(', ')}] need ${size} values, received ${pixels.length}`);
+    throw new RangeError(`${what}: dims [${dims.join(', ')}] need ${size} values, received ${pixels.length}`);
   }
 }
 
 /** An onnxruntime session of a ViT model (intraOpNumThreads default 2, interOpNumThreads 1, sequential). */
-export async function createViTSession(model: Uint8Array, options: ViTOrtOptions = {}): Promise<ViTOrtSession> {
+export function createViTSession(model: Uint8Array, options: ViTOrtOptions = {}): Promise<ViTOrtSession> {
+  return createPixelSession(model, VIT_KIND, options, 'createViTSession');
+}
+
+/**
+ * An onnxruntime session of a model with input `pixel_values` (laid out as `kind.layout`) and
+ * output `logits` (intraOpNumThreads default 2, interOpNumThreads 1, sequential); `caller`
+ * names the public function in errors.
+ */
+export async function createPixelSession(model: Uint8Array, kind: PixelModelKind, options: ViTOrtOptions, caller: string): Promise<ViTOrtSession> {
   const threads = options.intraOpNumThreads ?? 2;
-  checkThreads(threads);
+  checkThreads(caller, threads);
   const ort = loadOrt();
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
@@ -58,7 +80,7 @@ export async function createViTSession(model: Uint8Array, options: ViTOrtOptions
   return {
     detail: `onnxruntime ${ort.env.versions.node ?? ''}`.trim(),
     run: async (pixels, dims) => {
-      checkPixels(pixels, dims);
+      checkPixels(kind, pixels, dims);
       const feeds = { [VIT_INPUT]: new ort.Tensor('float32', pixels, [...dims]) };
       const result = await session.run(feeds, [VIT_OUTPUT]);
       const out = result[VIT_OUTPUT];

@@ -88,59 +88,62 @@ export const VIT_B16_CONFIG: Readonly<HfViTConfig> = Object.freeze({
   num_labels: 1000,
 });
 
-function positiveInteger(key: string, value: unknown): number {
+function positiveInteger(label: string, key: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`ViT config: ${key} must be a positive integer, received ${JSON.stringify(value)}`);
+    throw new RangeError(`${label}: ${key} must be a positive integer, received ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-function pair(config: HfViTConfig, key: 'patch_size' | 'image_size'): [number, number] {
+function pair(label: string, config: HfViTConfig, key: 'patch_size' | 'image_size'): [number, number] {
   const value = config[key];
   if (Array.isArray(value)) {
-    if (value.length !== 2) throw new RangeError(`ViT config: ${key} must be a number or [height, width], received ${JSON.stringify(value)}`);
-    return [positiveInteger(`${key}[0]`, value[0]), positiveInteger(`${key}[1]`, value[1])];
+    if (value.length !== 2) throw new RangeError(`${label}: ${key} must be a number or [height, width], received ${JSON.stringify(value)}`);
+    return [positiveInteger(label, `${key}[0]`, value[0]), positiveInteger(label, `${key}[1]`, value[1])];
   }
-  const side = positiveInteger(key, value);
+  const side = positiveInteger(label, key, value);
   return [side, side];
 }
 
 /** The number of classifier outputs: keys of id2label when present, else num_labels (default 2). */
-export function vitNumLabels(config: HfViTConfig): number {
+export function vitNumLabels(config: HfViTConfig, label = 'ViT config'): number {
   if (config.id2label !== undefined && config.id2label !== null) {
     const count = Object.keys(config.id2label).length;
-    return positiveInteger('the number of id2label entries', count);
+    return positiveInteger(label, 'the number of id2label entries', count);
   }
-  return positiveInteger('num_labels', config.num_labels ?? 2);
+  return positiveInteger(label, 'num_labels', config.num_labels ?? 2);
 }
 
-/** Defaults applied, every field checked (errors name the key, the expectation and the value). */
-export function resolveViTConfig(config: HfViTConfig): ResolvedViTConfig {
-  if (typeof config !== 'object' || config === null) throw new TypeError(`ViT config must be an object, received ${String(config)}`);
-  const hidden = positiveInteger('hidden_size', config.hidden_size);
-  const layers = positiveInteger('num_hidden_layers', config.num_hidden_layers);
-  const heads = positiveInteger('num_attention_heads', config.num_attention_heads);
+/**
+ * Defaults applied, every field checked (errors name the key, the expectation and the value).
+ * `label` starts the errors; `defaultEps` is layer_norm_eps when absent (ViT's 1e-12).
+ */
+export function resolveViTConfig(config: HfViTConfig, label = 'ViT config', defaultEps = 1e-12): ResolvedViTConfig {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`${label} must be an object, received ${String(config)}`);
+  const hidden = positiveInteger(label, 'hidden_size', config.hidden_size);
+  const layers = positiveInteger(label, 'num_hidden_layers', config.num_hidden_layers);
+  const heads = positiveInteger(label, 'num_attention_heads', config.num_attention_heads);
   if (hidden % heads !== 0) {
-    throw new RangeError(`ViT config: hidden_size (${hidden}) must be a multiple of num_attention_heads (${heads})`);
+    throw new RangeError(`${label}: hidden_size (${hidden}) must be a multiple of num_attention_heads (${heads})`);
   }
-  const intermediate = positiveInteger('intermediate_size', config.intermediate_size);
-  const patch = pair(config, 'patch_size');
-  const image = pair(config, 'image_size');
+  const intermediate = positiveInteger(label, 'intermediate_size', config.intermediate_size);
+  const patch = pair(label, config, 'patch_size');
+  const image = pair(label, config, 'image_size');
   if (image[0] % patch[0] !== 0 || image[1] % patch[1] !== 0) {
-    throw new RangeError(`ViT config: image_size [${image.join(', ')}] must be a multiple of patch_size [${patch.join(', ')}]`);
+    throw new RangeError(`${label}: image_size [${image.join(', ')}] must be a multiple of patch_size [${patch.join(', ')}]`);
   }
   const grid: [number, number] = [image[0] / patch[0], image[1] / patch[1]];
-  const channels = positiveInteger('num_channels', config.num_channels ?? 3);
-  const eps = config.layer_norm_eps ?? 1e-12;
+  const channels = positiveInteger(label, 'num_channels', config.num_channels ?? 3);
+  const eps = config.layer_norm_eps ?? defaultEps;
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
-    throw new RangeError(`ViT config: layer_norm_eps must be a positive number, received ${JSON.stringify(eps)}`);
+    throw new RangeError(`${label}: layer_norm_eps must be a positive number, received ${JSON.stringify(eps)}`);
   }
   const act = config.hidden_act ?? 'gelu';
   if (!VIT_ACTIVATIONS.includes(act as ViTActivation)) {
-    throw new RangeError(`ViT config: hidden_act must be one of ${VIT_ACTIVATIONS.join(', ')}, received ${JSON.stringify(act)}`);
+    throw new RangeError(`${label}: hidden_act must be one of ${VIT_ACTIVATIONS.join(', ')}, received ${JSON.stringify(act)}`);
   }
   const qkvBias = config.qkv_bias ?? true;
-  if (typeof qkvBias !== 'boolean') throw new TypeError(`ViT config: qkv_bias must be a boolean, received ${JSON.stringify(qkvBias)}`);
+  if (typeof qkvBias !== 'boolean') throw new TypeError(`${label}: qkv_bias must be a boolean, received ${JSON.stringify(qkvBias)}`);
   return {
     hidden,
     layers,
@@ -155,7 +158,7 @@ export function resolveViTConfig(config: HfViTConfig): ResolvedViTConfig {
     eps,
     act: act as ViTActivation,
     qkvBias,
-    labels: vitNumLabels(config),
+    labels: vitNumLabels(config, label),
   };
 }
 
@@ -263,23 +266,22 @@ const BIAS_STD = 0.02;
 const NORM_WEIGHT_SPREAD = 0.1;
 
 /**
- * Random ViTForImageClassification weights with Hugging Face's names and shapes (see the file's
- * header), the same for the same config and seed. Realistic scales: Linear/Conv weights, the
- * class token and position embeddings ~ truncated normal with std 0.02 (Hugging Face's
- * initializer_range); biases (Linear, Conv, LayerNorm) ~ truncated normal with std 0.02;
- * LayerNorm weights uniform in [0.9, 1.1].
+ * Random tensors for a parameter list (names, shapes, kinds), the same for the same list and
+ * seed: matrices and embeddings ~ truncated normal with options.std (default 0.02), biases
+ * (Linear, Conv, LayerNorm) ~ truncated normal with std 0.02, LayerNorm weights uniform in
+ * [0.9, 1.1]; drawn in the list's order. `caller` names the public function in errors.
  */
-export function syntheticViTWeights(config: HfViTConfig, seed: number, options: SyntheticViTOptions = {}): Map<string, Tensor> {
+export function syntheticTensors(params: readonly ViTParameter[], seed: number, options: SyntheticViTOptions, caller: string): Map<string, Tensor> {
   const std = options.std ?? 0.02;
   if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) {
-    throw new RangeError(`syntheticViTWeights: options.std must be a finite number >= 0, received ${String(std)}`);
+    throw new RangeError(`${caller}: options.std must be a finite number >= 0, received ${String(std)}`);
   }
   if (typeof seed !== 'number' || !Number.isInteger(seed)) {
-    throw new TypeError(`syntheticViTWeights: seed must be an integer, received ${String(seed)}`);
+    throw new TypeError(`${caller}: seed must be an integer, received ${String(seed)}`);
   }
   const rng = new Mulberry32(seed);
   const weights = new Map<string, Tensor>();
-  for (const p of vitParameters(config)) {
+  for (const p of params) {
     const data = new Float32Array(shapeSize(p.shape));
     switch (p.kind) {
       case 'matrix':
@@ -297,4 +299,15 @@ export function syntheticViTWeights(config: HfViTConfig, seed: number, options: 
     weights.set(p.name, new Tensor(data, p.shape));
   }
   return weights;
+}
+
+/**
+ * Random ViTForImageClassification weights with Hugging Face's names and shapes (see the file's
+ * header), the same for the same config and seed. Realistic scales: Linear/Conv weights, the
+ * class token and position embeddings ~ truncated normal with std 0.02 (Hugging Face's
+ * initializer_range); biases (Linear, Conv, LayerNorm) ~ truncated normal with std 0.02;
+ * LayerNorm weights uniform in [0.9, 1.1].
+ */
+export function syntheticViTWeights(config: HfViTConfig, seed: number, options: SyntheticViTOptions = {}): Map<string, Tensor> {
+  return syntheticTensors(vitParameters(config), seed, options, 'syntheticViTWeights');
 }

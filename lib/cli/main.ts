@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { benchAttentionCommand } from './bench-attention';
+import { benchTimesformerCommand } from './bench-timesformer';
 import { benchViTCommand } from './bench-vit';
 import { classifyCommand } from './classify';
 import { classifyVideoCommand } from './classify-video';
@@ -20,7 +21,7 @@ const ROOT: CommandGroup = {
   subcommands: {
     bench: {
       summary: 'benchmarks with side-by-side baselines',
-      subcommands: { attention: benchAttentionCommand, vit: benchViTCommand },
+      subcommands: { attention: benchAttentionCommand, vit: benchViTCommand, timesformer: benchTimesformerCommand },
     },
     classify: classifyCommand,
     'classify-video': classifyVideoCommand,
@@ -35,6 +36,7 @@ const HELP_FLAGS = ['-h', '--help'];
 const processIo: CommandIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  ...(process.stderr.isTTY ? { errTerminal: (text: string) => void process.stderr.write(text) } : {}),
 };
 
 function packageVersion(): string {

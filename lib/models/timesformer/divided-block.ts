@@ -40,7 +40,7 @@ function compose(first: { weight: Tensor; bias: Tensor }, second: { weight: Tens
 }
 
 /** T x N bits: row t allows the class token and frame t's patches (tokens 1 + p*T + t). */
-function classTokenMask(patches: number, frames: number): Uint8Array {
+export function classTokenMask(patches: number, frames: number): Uint8Array {
   const n = 1 + patches * frames;
   const bits = new Uint8Array(frames * n);
   for (let t = 0; t < frames; t++) {
