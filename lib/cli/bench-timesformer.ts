@@ -97,7 +97,7 @@ function modelTable(rows: readonly TimesformerModelRow[], format: TableFormat): 
       { header: 'time/ORT', align: 'right' },
       { header: 'tessera GFLOP/s', align: 'right' },
       { header: 'ORT GFLOP/s', align: 'right' },
-      { header: 'max |logit diff|', align: 'right' },
+      { header: 'max abs logit diff', align: 'right' },
       { header: 'top-1 agrees', align: 'left' },
     ],
     rows.map((r) => [

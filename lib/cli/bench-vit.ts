@@ -55,7 +55,7 @@ function table(rows: readonly ViTBenchRow[], format: TableFormat): string {
       { header: 'time/ORT', align: 'right' },
       { header: 'tessera GFLOP/s', align: 'right' },
       { header: 'ORT GFLOP/s', align: 'right' },
-      { header: 'max |logit diff|', align: 'right' },
+      { header: 'max abs logit diff', align: 'right' },
       { header: 'top-1 agrees', align: 'left' },
     ],
     rows.map((r) => [
