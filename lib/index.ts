@@ -86,4 +86,5 @@ export { AxialViTForImageClassification } from './models/axial/model';
 export { sampleFrames } from './models/timesformer/frames';
 export type { ClassScore } from './models/labels';
 export { Weights, mapWeights } from './nn/weights';
+export { sinusoidalPositions, interpolateGrid2d, nearestGrid } from './nn/position';
 export type { WeightSource } from './nn/weights';
