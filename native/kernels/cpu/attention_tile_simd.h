@@ -14,11 +14,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <type_traits>
 #include <utility>
 
+#include "common/scratch.h"
 #include "cpu/attention_common.h"
 #include "tessera/attention.h"
 #include "tessera/thread_pool.h"
@@ -42,20 +41,6 @@ void with_count(int64_t n, F&& f) {
   f(std::integral_constant<int, N>{});
 }
 
-// Per-worker scratch, 64-byte aligned, grown on demand and kept for the thread's lifetime.
-inline float* scratch_floats(size_t count) {
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  thread_local std::unique_ptr<float, Free> buffer;
-  thread_local size_t capacity = 0;
-  if (count > capacity) {
-    buffer.reset(static_cast<float*>(std::aligned_alloc(64, round_up(count * 4, 64))));
-    capacity = buffer ? count : 0;
-  }
-  return buffer.get();
-}
-
 template <class S>
 class TileEngine {
  public:
@@ -76,7 +61,7 @@ class TileEngine {
     dp_ = round_up(d_, W);
     const size_t floats =
         static_cast<size_t>(kRows * d_ + kRows * dp_ + BK * BQ + 2 * BK * dp_ + 3 * kRows);
-    float* base = scratch_floats(floats);
+    float* base = thread_scratch_floats(floats);
     if (base == nullptr) return false;
     qt_ = base;                  // [kSubTiles][D][BQ]  q^T * scale * log2(e), zero padded
     o_ = qt_ + kRows * d_;       // [kRows][dp]         unnormalized output rows
