@@ -1,11 +1,13 @@
 /**
  * What the end-to-end benchmarks (vit-suite.ts, timesformer-suite.ts) share: timing engines run
  * by run in turn (a, b, a, b, ...) so that load changes on the machine hit each alike, the
- * median and best of the times, and how far apart two engines' logits are.
+ * median and best of the times, how far apart two engines' logits are, and the table columns
+ * that report them.
  */
 import { performance } from 'node:perf_hooks';
 
 import { median } from './measure';
+import type { Column } from './table';
 
 export interface LatencySummary {
   medianMs: number;
@@ -56,4 +58,36 @@ export function compareLogits(a: ArrayLike<number>, b: ArrayLike<number>, classe
     top1Agrees &&= ia === ib;
   }
   return { maxLogitDiff, top1Agrees };
+}
+
+/** One engine-vs-engine result: both latencies, the FLOPs of one run, and the logits' agreement. */
+export interface ComparisonRow extends LogitsAgreement {
+  tessera: LatencySummary;
+  ort: LatencySummary;
+  flops: number;
+}
+
+/** The table columns every model benchmark prints after its own key columns. */
+export const COMPARISON_COLUMNS: readonly Column[] = [
+  { header: 'tessera ms (median / best)', align: 'right' },
+  { header: 'onnxruntime ms (median / best)', align: 'right' },
+  { header: 'time/ORT', align: 'right' },
+  { header: 'tessera GFLOP/s', align: 'right' },
+  { header: 'ORT GFLOP/s', align: 'right' },
+  { header: 'max abs logit diff', align: 'right' },
+  { header: 'top-1 agrees', align: 'left' },
+];
+
+/** The cells of COMPARISON_COLUMNS for one row. */
+export function comparisonCells(r: ComparisonRow): string[] {
+  const gflops = (ms: number): string => (r.flops / ms / 1e6).toFixed(1);
+  return [
+    `${r.tessera.medianMs.toFixed(1)} / ${r.tessera.bestMs.toFixed(1)}`,
+    `${r.ort.medianMs.toFixed(1)} / ${r.ort.bestMs.toFixed(1)}`,
+    (r.tessera.medianMs / r.ort.medianMs).toFixed(3),
+    gflops(r.tessera.medianMs),
+    gflops(r.ort.medianMs),
+    r.maxLogitDiff.toExponential(2),
+    r.top1Agrees ? 'yes' : 'NO',
+  ];
 }

@@ -32,7 +32,7 @@ import { compilePattern } from '../patterns/compile';
 import type { Pattern } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
-import type { LatencySummary, LogitsAgreement } from './interleaved';
+import type { ComparisonRow, LatencySummary } from './interleaved';
 import { compareLogits, interleavedRuns, summarizeTimes } from './interleaved';
 import { peakRssBytes, resetPeakRss } from './peak-rss';
 import { uniformFloats } from './synthetic';
@@ -55,16 +55,12 @@ export interface TimesformerModelBenchOptions {
   seed: number;
 }
 
-export interface TimesformerModelRow extends LogitsAgreement {
+export interface TimesformerModelRow extends ComparisonRow {
   attentionType: TimesformerAttentionType;
   batch: number;
   frames: number;
   /** Tokens per clip: 1 + patches * frames. */
   tokens: number;
-  tessera: LatencySummary;
-  ort: LatencySummary;
-  /** Forward FLOPs of one batch, as Hugging Face's forward computes it (see timesformerFlops). */
-  flops: number;
 }
 
 /**

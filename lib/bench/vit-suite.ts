@@ -9,7 +9,7 @@ import { ViTForImageClassification } from '../models/vit/model';
 import { parseViTConfig } from '../models/vit/config';
 import { Weights, mapWeights } from '../nn/weights';
 import { Tensor } from '../tensor';
-import type { LatencySummary } from './interleaved';
+import type { ComparisonRow } from './interleaved';
 import { compareLogits, interleavedRuns } from './interleaved';
 import { uniformFloats } from './synthetic';
 import { buildViTOnnx } from './vit-onnx';
@@ -27,15 +27,9 @@ export interface ViTBenchOptions {
   seed: number;
 }
 
-export interface ViTBenchRow {
+/** One batch size: both engines' latencies, the forward's FLOPs, the logits' agreement. */
+export interface ViTBenchRow extends ComparisonRow {
   batch: number;
-  tessera: LatencySummary;
-  ort: LatencySummary;
-  /** Forward FLOPs of one batch (matrix products and attention, 2 per multiply-add). */
-  flops: number;
-  /** max |tessera logit - onnxruntime logit| and whether every top-1 agrees. */
-  maxLogitDiff: number;
-  top1Agrees: boolean;
 }
 
 /** FLOPs of one forward pass: every GEMM (2·M·N·K) plus attention (4·N²·hidden per layer). */

@@ -7,6 +7,7 @@ import { hostInfo } from '../bench/attention-suite';
 import type { LinePlotOptions, PlotSeries } from '../bench/line-plot';
 import { writeLinePlot } from '../bench/line-plot';
 import { ortStatus } from '../bench/ort-runtime';
+import { COMPARISON_COLUMNS, comparisonCells } from '../bench/interleaved';
 import type { TableFormat } from '../bench/table';
 import { renderTable } from '../bench/table';
 import type { AttentionKind, CurvePoint, TimesformerModelRow } from '../bench/timesformer-suite';
@@ -87,30 +88,9 @@ function fixed(value: number): string {
 }
 
 function modelTable(rows: readonly TimesformerModelRow[], format: TableFormat): string {
-  const gflops = (flops: number, ms: number): string => (flops / ms / 1e6).toFixed(1);
   return renderTable(
-    [
-      { header: 'attention', align: 'left' },
-      { header: 'tokens', align: 'right' },
-      { header: 'tessera ms (median / best)', align: 'right' },
-      { header: 'onnxruntime ms (median / best)', align: 'right' },
-      { header: 'time/ORT', align: 'right' },
-      { header: 'tessera GFLOP/s', align: 'right' },
-      { header: 'ORT GFLOP/s', align: 'right' },
-      { header: 'max abs logit diff', align: 'right' },
-      { header: 'top-1 agrees', align: 'left' },
-    ],
-    rows.map((r) => [
-      r.attentionType,
-      String(r.tokens),
-      `${r.tessera.medianMs.toFixed(1)} / ${r.tessera.bestMs.toFixed(1)}`,
-      `${r.ort.medianMs.toFixed(1)} / ${r.ort.bestMs.toFixed(1)}`,
-      (r.tessera.medianMs / r.ort.medianMs).toFixed(3),
-      gflops(r.flops, r.tessera.medianMs),
-      gflops(r.flops, r.ort.medianMs),
-      r.maxLogitDiff.toExponential(2),
-      r.top1Agrees ? 'yes' : 'NO',
-    ]),
+    [{ header: 'attention', align: 'left' }, { header: 'tokens', align: 'right' }, ...COMPARISON_COLUMNS],
+    rows.map((r) => [r.attentionType, String(r.tokens), ...comparisonCells(r)]),
     format,
   );
 }

@@ -4,6 +4,7 @@
  */
 import { hostInfo } from '../bench/attention-suite';
 import { ortStatus } from '../bench/ort-runtime';
+import { COMPARISON_COLUMNS, comparisonCells } from '../bench/interleaved';
 import type { TableFormat } from '../bench/table';
 import { renderTable } from '../bench/table';
 import type { ViTBenchRow } from '../bench/vit-suite';
@@ -46,28 +47,9 @@ Columns: time/ORT is tessera's median time over onnxruntime's (below 1: tessera 
 GFLOP/s counts every matrix product (2*M*N*K) and attention (4*N*N*hidden per layer).`;
 
 function table(rows: readonly ViTBenchRow[], format: TableFormat): string {
-  const gflops = (flops: number, ms: number): string => (flops / ms / 1e6).toFixed(1);
   return renderTable(
-    [
-      { header: 'batch', align: 'right' },
-      { header: 'tessera ms (median / best)', align: 'right' },
-      { header: 'onnxruntime ms (median / best)', align: 'right' },
-      { header: 'time/ORT', align: 'right' },
-      { header: 'tessera GFLOP/s', align: 'right' },
-      { header: 'ORT GFLOP/s', align: 'right' },
-      { header: 'max abs logit diff', align: 'right' },
-      { header: 'top-1 agrees', align: 'left' },
-    ],
-    rows.map((r) => [
-      String(r.batch),
-      `${r.tessera.medianMs.toFixed(1)} / ${r.tessera.bestMs.toFixed(1)}`,
-      `${r.ort.medianMs.toFixed(1)} / ${r.ort.bestMs.toFixed(1)}`,
-      (r.tessera.medianMs / r.ort.medianMs).toFixed(3),
-      gflops(r.flops, r.tessera.medianMs),
-      gflops(r.flops, r.ort.medianMs),
-      r.maxLogitDiff.toExponential(2),
-      r.top1Agrees ? 'yes' : 'NO',
-    ]),
+    [{ header: 'batch', align: 'right' }, ...COMPARISON_COLUMNS],
+    rows.map((r) => [String(r.batch), ...comparisonCells(r)]),
     format,
   );
 }
