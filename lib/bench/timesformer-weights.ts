@@ -25,7 +25,7 @@ import { ATTENTION_TYPES } from '../models/timesformer/config';
 import type { Tensor } from '../tensor';
 import { shapeSize } from '../tensor';
 import type { HfViTConfig, ResolvedViTConfig, SyntheticViTOptions, ViTParameter } from './vit-weights';
-import { resolveViTConfig, syntheticTensors } from './vit-weights';
+import { parameterAdders, resolveViTConfig, syntheticTensors } from './vit-weights';
 
 /**
  * A Hugging Face TimeSformer config.json as parsed (transformers' TimesformerConfig keys): ViT's
@@ -99,13 +99,7 @@ export function timesformerParameters(config: HfTimesformerConfig): ViTParameter
     { name: 'timesformer.embeddings.patch_embeddings.projection.weight', shape: [h, c.channels, c.patch[0], c.patch[1]], kind: 'matrix' },
     { name: 'timesformer.embeddings.patch_embeddings.projection.bias', shape: [h], kind: 'bias' },
   );
-  const linear = (name: string, out: number, inp: number, bias = true): void => {
-    params.push({ name: `${name}.weight`, shape: [out, inp], kind: 'matrix' });
-    if (bias) params.push({ name: `${name}.bias`, shape: [out], kind: 'bias' });
-  };
-  const norm = (name: string): void => {
-    params.push({ name: `${name}.weight`, shape: [h], kind: 'norm-weight' }, { name: `${name}.bias`, shape: [h], kind: 'norm-bias' });
-  };
+  const { linear, norm } = parameterAdders(params, h);
   for (let layer = 0; layer < c.layers; layer++) {
     const p = timesformerLayerPrefix(layer);
     linear(`${p}.attention.attention.qkv`, 3 * h, h, c.qkvBias);

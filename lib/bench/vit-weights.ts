@@ -176,6 +176,19 @@ export function vitLayerPrefix(index: number): string {
   return `vit.encoder.layer.${index}`;
 }
 
+/** Functions that append an nn.Linear ([out, in] weight, optional bias) or an nn.LayerNorm ([h]) to `params`. */
+export function parameterAdders(params: ViTParameter[], h: number): { linear: (name: string, out: number, inp: number, bias?: boolean) => void; norm: (name: string) => void } {
+  return {
+    linear: (name, out, inp, bias = true) => {
+      params.push({ name: `${name}.weight`, shape: [out, inp], kind: 'matrix' });
+      if (bias) params.push({ name: `${name}.bias`, shape: [out], kind: 'bias' });
+    },
+    norm: (name) => {
+      params.push({ name: `${name}.weight`, shape: [h], kind: 'norm-weight' }, { name: `${name}.bias`, shape: [h], kind: 'norm-bias' });
+    },
+  };
+}
+
 /** Every parameter of ViTForImageClassification for this config, in the state dict's order. */
 export function vitParameters(config: HfViTConfig): ViTParameter[] {
   const c = resolveViTConfig(config);
@@ -186,13 +199,7 @@ export function vitParameters(config: HfViTConfig): ViTParameter[] {
     { name: 'vit.embeddings.patch_embeddings.projection.weight', shape: [h, c.channels, c.patch[0], c.patch[1]], kind: 'matrix' },
     { name: 'vit.embeddings.patch_embeddings.projection.bias', shape: [h], kind: 'bias' },
   ];
-  const linear = (name: string, out: number, inp: number, bias = true): void => {
-    params.push({ name: `${name}.weight`, shape: [out, inp], kind: 'matrix' });
-    if (bias) params.push({ name: `${name}.bias`, shape: [out], kind: 'bias' });
-  };
-  const norm = (name: string): void => {
-    params.push({ name: `${name}.weight`, shape: [h], kind: 'norm-weight' }, { name: `${name}.bias`, shape: [h], kind: 'norm-bias' });
-  };
+  const { linear, norm } = parameterAdders(params, h);
   for (let layer = 0; layer < c.layers; layer++) {
     const p = vitLayerPrefix(layer);
     for (const proj of ['query', 'key', 'value']) linear(`${p}.attention.attention.${proj}`, h, h, c.qkvBias);
