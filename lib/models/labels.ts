@@ -1,7 +1,8 @@
 /** Class names of a Hugging Face classifier config, and top-k results over logits. */
-import { FormatError } from '../errors';
+import { ArgumentError, FormatError } from '../errors';
 import type { JsonObject } from '../io/json-file';
 import { jsonObject, optionalPositiveInt } from '../io/json-file';
+import type { Tensor } from '../tensor';
 
 /** One class of a classification result. */
 export interface ClassScore {
@@ -46,4 +47,16 @@ export function topK(logits: ArrayLike<number>, labels: readonly string[], k: nu
     .map((e, index) => ({ index, label: labels[index] ?? `LABEL_${index}`, score: e / sum }))
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .slice(0, k);
+}
+
+/** options.topK checked: a positive integer. */
+export function checkTopK(k: unknown): number {
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) throw new ArgumentError('topK', `expected a positive integer, received ${String(k)}`);
+  return k;
+}
+
+/** topK of every row of logits [rows, labels]. */
+export function topKPerRow(logits: Tensor, labels: readonly string[], k: number): ClassScore[][] {
+  const n = logits.shape[1];
+  return Array.from({ length: logits.shape[0] }, (_, i) => topK(logits.data.subarray(i * n, (i + 1) * n), labels, k));
 }

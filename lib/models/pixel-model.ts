@@ -5,9 +5,10 @@
  * pass's own buffer, so it may be freed or changed once the call returns or resolves.
  */
 import { checkTensor } from '../ops/validate';
-import type { Program } from '../nn/program';
+import { Program } from '../nn/program';
 import { ProgramCache } from '../nn/program-cache';
 import type { TensorLike } from '../tensor';
+import { Tensor } from '../tensor';
 
 /** A prepared forward pass: its program, its input buffer, and how to read its result. */
 export interface PreparedPass<Out> {
@@ -49,6 +50,12 @@ export abstract class PixelModel<Out> {
 
   /** Builds the pass for one input shape. */
   protected abstract prepare(shape: readonly number[]): PreparedPass<Out>;
+
+  /** A new program over a fresh input buffer of `shape` (prepare's starting point). */
+  protected newPass(shape: readonly number[]): { program: Program; input: Float32Array; pixels: Tensor } {
+    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    return { program: new Program(), input, pixels: new Tensor(input, shape) };
+  }
 
   private begin(pixels: TensorLike): { pass: PreparedPass<Out>; key: string } {
     const strides = checkTensor('pixelValues', pixels, this.inputLayout);

@@ -7,14 +7,15 @@
  */
 import { ArgumentError } from '../../errors';
 import { Linear } from '../../nn/linear';
-import { Program, rowsView } from '../../nn/program';
+import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { ImageProcessorConfig } from '../../preprocess/image-config';
 import type { ImageInput } from '../../preprocess/image';
 import { preprocessImages } from '../../preprocess/image';
 import { Tensor } from '../../tensor';
 import type { ClassScore } from '../labels';
-import { topK } from '../labels';
+import { checkTopK, topKPerRow } from '../labels';
+import { emitClassLogits } from '../class-head';
 import type { PreparedPass } from '../pixel-model';
 import { PixelModel } from '../pixel-model';
 import type { TimesformerConfig } from './config';
@@ -45,11 +46,6 @@ abstract class TimesformerBase<Out> extends PixelModel<Out> {
     if (height < ph || width < pw) {
       throw new ArgumentError('pixelValues', `expected frames of at least one patch (${ph}x${pw}), received [${shape.join(', ')}]`);
     }
-  }
-
-  protected newPass(shape: readonly number[]): { program: Program; input: Float32Array; pixels: Tensor } {
-    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    return { program: new Program(), input, pixels: new Tensor(input, shape) };
   }
 }
 
@@ -96,13 +92,7 @@ export class TimesformerForVideoClassification extends TimesformerBase<Tensor> {
   protected prepare(shape: readonly number[]): PreparedPass<Tensor> {
     const { program, input, pixels } = this.newPass(shape);
     const { buffers, items, tokens } = this.encoder.emit(program, pixels);
-    const h = this.config.hiddenSize;
-    const n = this.classifier.outFeatures;
-    const cls = new Float32Array(items * h);
-    const logits = new Float32Array(items * n);
-    this.encoder.norm.emit(program, rowsView(buffers.h, items, h, tokens * h), rowsView(cls, items, h));
-    this.classifier.emit(program, rowsView(cls, items, h), rowsView(logits, items, n));
-    return { program, input, read: () => new Tensor(logits.slice(), [items, n]) };
+    return { program, input, read: emitClassLogits(program, this.encoder.norm, this.classifier, buffers.h, items, tokens) };
   }
 
   /** Logits per clip [B, labels]: for space_only the mean of its frames' logits, else forward()'s. */
@@ -125,15 +115,12 @@ export class TimesformerForVideoClassification extends TimesformerBase<Tensor> {
    * the topK classes with softmax scores (space_only: of the frame-averaged logits).
    */
   async classify(clips: readonly (readonly ImageInput[])[], options: VideoClassifyOptions = {}): Promise<ClassScore[][]> {
-    const k = options.topK ?? 5;
-    if (!Number.isSafeInteger(k) || k < 1) throw new ArgumentError('topK', `expected a positive integer, received ${String(k)}`);
+    const k = checkTopK(options.topK ?? 5);
     if (!Array.isArray(clips) || clips.length === 0) throw new ArgumentError('clips', 'expected a non-empty array of clips (arrays of frames)');
     const frames = clips.map((clip, i) => sampleFrames<ImageInput>(clip, this.config.numFrames, `clips[${i}]`));
     const pixels = await preprocessImages(frames.flat(), this.preprocessor);
     const [, c, height, width] = pixels.shape;
     const video = new Tensor(pixels.data, [clips.length, this.config.numFrames, c, height, width]);
-    const logits = await this.clipLogits(video);
-    const n = logits.shape[1];
-    return Array.from({ length: clips.length }, (_, i) => topK(logits.data.subarray(i * n, (i + 1) * n), this.labels, k));
+    return topKPerRow(await this.clipLogits(video), this.labels, k);
   }
 }

@@ -6,14 +6,15 @@
  */
 import { ArgumentError } from '../../errors';
 import { Linear } from '../../nn/linear';
-import { Program, rowsView } from '../../nn/program';
+import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { ImageProcessorConfig } from '../../preprocess/image-config';
 import type { ImageInput } from '../../preprocess/image';
 import { preprocessImages } from '../../preprocess/image';
 import { Tensor } from '../../tensor';
 import type { ClassScore } from '../labels';
-import { topK } from '../labels';
+import { checkTopK, topKPerRow } from '../labels';
+import { emitClassLogits } from '../class-head';
 import type { PreparedPass } from '../pixel-model';
 import { PixelModel } from '../pixel-model';
 import type { ViTConfig } from './config';
@@ -51,12 +52,6 @@ abstract class ViTBase<Out> extends PixelModel<Out> {
     if (height < ph || width < pw) {
       throw new ArgumentError('pixelValues', `expected an image of at least one patch (${ph}x${pw}), received [${shape.join(', ')}]`);
     }
-  }
-
-  /** A new program over a fresh input buffer of `shape`. */
-  protected newPass(shape: readonly number[]): { program: Program; input: Float32Array; pixels: Tensor } {
-    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    return { program: new Program(), input, pixels: new Tensor(input, shape) };
   }
 }
 
@@ -125,14 +120,7 @@ export class ViTForImageClassification extends ViTBase<Tensor> {
   protected prepare(shape: readonly number[]): PreparedPass<Tensor> {
     const { program, input, pixels } = this.newPass(shape);
     const b = this.encoder.emit(program, pixels);
-    const h = this.config.hiddenSize;
-    const n = this.classifier.outFeatures;
-    const cls = new Float32Array(b.batch * h);
-    const logits = new Float32Array(b.batch * n);
-    // Only the class tokens reach the classifier: normalize just those rows.
-    this.encoder.norm.emit(program, rowsView(b.h, b.batch, h, b.tokens * h), rowsView(cls, b.batch, h));
-    this.classifier.emit(program, rowsView(cls, b.batch, h), rowsView(logits, b.batch, n));
-    return { program, input, read: () => new Tensor(logits.slice(), [b.batch, n]) };
+    return { program, input, read: emitClassLogits(program, this.encoder.norm, this.classifier, b.h, b.batch, b.tokens) };
   }
 
   /**
@@ -140,11 +128,8 @@ export class ViTForImageClassification extends ViTBase<Tensor> {
    * the model's preprocessor_config.json: per image, the topK classes with softmax scores.
    */
   async classify(images: ImageInput | readonly ImageInput[], options: ClassifyOptions = {}): Promise<ClassScore[][]> {
-    const k = options.topK ?? 5;
-    if (!Number.isSafeInteger(k) || k < 1) throw new ArgumentError('topK', `expected a positive integer, received ${String(k)}`);
+    const k = checkTopK(options.topK ?? 5);
     const pixels = await preprocessImages(images, this.preprocessor);
-    const logits = await this.forward(pixels);
-    const n = this.classifier.outFeatures;
-    return Array.from({ length: logits.shape[0] }, (_, i) => topK(logits.data.subarray(i * n, (i + 1) * n), this.labels, k));
+    return topKPerRow(await this.forward(pixels), this.labels, k);
   }
 }
