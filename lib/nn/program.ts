@@ -4,7 +4,7 @@
  * once. run() executes the whole list in one asynchronous job (runSequence: no return to the
  * event loop between ops); runSync() executes it on the calling thread.
  */
-import { fromNative } from '../errors';
+import { callAsync, callSync } from '../ops/call';
 import type { NativeStep } from '../native';
 import { native } from '../native';
 import type { TensorLike } from '../tensor';
@@ -26,22 +26,11 @@ export class Program {
 
   runSync(): void {
     const binding = native() as unknown as Record<string, SyncOp>;
-    for (const step of this.steps) {
-      try {
-        binding[`${step.op}Sync`](step.args);
-      } catch (error) {
-        throw fromNative(error);
-      }
-    }
+    for (const step of this.steps) callSync(binding[`${step.op}Sync`], step.args);
   }
 
   async run(): Promise<void> {
-    const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
-    try {
-      await native().runSequence(this.steps);
-    } catch (error) {
-      throw fromNative(error, callerStack);
-    }
+    await callAsync((steps) => native().runSequence(steps), this.steps);
   }
 }
 

@@ -5,7 +5,6 @@
  * q, k and v may be strided views (for example into a fused QKV buffer [B, N, 3, H, D]).
  */
 import { ArgumentError } from '../errors';
-import { fromNative } from '../errors';
 import type { IsaName, NativeAttentionArgs } from '../native';
 import { native } from '../native';
 import { CompiledPattern } from '../patterns/compile';
@@ -13,7 +12,8 @@ import { normalizePattern } from '../patterns/index';
 import type { Pattern } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
-import { checkOneOf, checkPositiveInt, checkTensor, describeShape } from './validate';
+import { callAsync, callSync } from './call';
+import { checkOneOf, checkPositiveInt, checkTensor, describeShape, overlaps } from './validate';
 
 export const MAX_HEAD_DIM = 256;
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -76,10 +76,6 @@ function checkOptions(options: unknown): AttentionOptions {
     throw new ArgumentError('options', `expected an object, received ${options === null ? 'null' : typeof options}`);
   }
   return options as AttentionOptions;
-}
-
-function overlaps(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** The caller's output tensor: [B, Nq, H, D] like q, its own memory. */
@@ -164,11 +160,7 @@ export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, optio
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor;
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor | AttentionWithLse {
   const { args, out, lse } = attentionArgs(q, k, v, options);
-  try {
-    native().attentionSync(args);
-  } catch (error) {
-    throw fromNative(error);
-  }
+  callSync((a) => native().attentionSync(a), args);
   return lse ? { out, lse } : out;
 }
 
@@ -177,11 +169,6 @@ export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: 
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor>;
 export async function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor | AttentionWithLse> {
   const { args, out, lse } = attentionArgs(q, k, v, options);
-  const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
-  try {
-    await native().attentionAsync(args);
-  } catch (error) {
-    throw fromNative(error, callerStack);
-  }
+  await callAsync((a) => native().attentionAsync(a), args);
   return lse ? { out, lse } : out;
 }
