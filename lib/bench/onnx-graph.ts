@@ -8,38 +8,20 @@
 import type { Initializer, NodeSpec } from '../io/onnx-builder';
 import { attr } from '../io/onnx-builder';
 import type { TensorLike } from '../tensor';
-import { shapeSize } from '../tensor';
+import { isRowMajor, rowMajorData, shapeSize } from '../tensor';
 import type { ViTActivation } from './vit-weights';
 
 /** Elements of a tensor in row-major order (a copy only when it is a strided view). */
 export function contiguousData(caller: string, name: string, t: TensorLike): Float32Array {
   const size = shapeSize(t.shape);
-  const strides = t.strides;
-  let contiguous = true;
-  if (strides) {
-    let step = 1;
-    for (let i = t.shape.length - 1; i >= 0; i--) {
-      if (t.shape[i] !== 1 && strides[i] !== step) contiguous = false;
-      step *= t.shape[i];
-    }
-  }
-  if (contiguous) {
+  if (t.strides === undefined || isRowMajor(t.shape, t.strides)) {
     if (t.data.length < size) throw new RangeError(`${caller}: weight ${name}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
-    return t.data.length === size ? t.data : t.data.subarray(0, size);
+  } else {
+    const strides = t.strides;
+    const last = t.shape.reduce((sum, dim, d) => sum + (dim - 1) * strides[d], 0);
+    if (last >= t.data.length) throw new RangeError(`${caller}: weight ${name}: strides [${strides.join(', ')}] read past its ${t.data.length} values`);
   }
-  const out = new Float32Array(size);
-  const index = new Array<number>(t.shape.length).fill(0);
-  for (let i = 0; i < size; i++) {
-    let offset = 0;
-    for (let d = 0; d < index.length; d++) offset += index[d] * strides![d];
-    if (offset >= t.data.length) throw new RangeError(`${caller}: weight ${name}: strides [${strides!.join(', ')}] read past its ${t.data.length} values`);
-    out[i] = t.data[offset];
-    for (let d = index.length - 1; d >= 0; d--) {
-      if (++index[d] < t.shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+  return rowMajorData(t);
 }
 
 /** A [rows, cols] matrix transposed to [cols, rows]. */

@@ -29,7 +29,7 @@ import { endianness } from 'node:os';
 import { ArgumentError, FormatError } from '../errors';
 import { checkOneOf, describeShape } from '../ops/validate';
 import type { TensorLike } from '../tensor';
-import { Tensor, contiguousStrides } from '../tensor';
+import { Tensor, contiguousStrides, rowMajorData } from '../tensor';
 import { bfloat16BitsToFloat32, halfBitsToFloat32 } from './half';
 import { describeJsonValue, isJsonObject, parseJsonText, readExactly } from './json-file';
 
@@ -591,30 +591,10 @@ function planFile(tensors: unknown, metadata: unknown, dtype: unknown): FilePlan
   return { head, tensors: planned, encode: ENCODERS[format], size: head.length + offset };
 }
 
-/** A tensor's elements in row-major order: its data itself when already contiguous. */
-function contiguousValues({ data, shape, strides, count }: PlannedTensor): Float32Array {
-  const rowMajor = contiguousStrides(shape);
-  if (strides.every((s, i) => s === rowMajor[i] || shape[i] === 1)) return data.subarray(0, count);
-  const out = new Float32Array(count);
-  const index = new Array<number>(shape.length).fill(0);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    out[i] = data[at];
-    // Advance the multi-index like an odometer, last axis fastest.
-    for (let d = shape.length - 1; d >= 0; d--) {
-      at += strides[d];
-      if (++index[d] < shape[d]) break;
-      at -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
-  return out;
-}
-
 /** The file's bytes in order, one tensor converted at a time. */
 function* fileChunks(plan: FilePlan): Generator<Uint8Array> {
   yield plan.head;
-  for (const tensor of plan.tensors) yield plan.encode(contiguousValues(tensor));
+  for (const tensor of plan.tensors) yield plan.encode(rowMajorData(tensor));
 }
 
 /** Writes all of `bytes` at the current position of `fd`. */

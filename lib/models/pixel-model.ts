@@ -8,7 +8,7 @@ import { checkTensor } from '../ops/validate';
 import { Program } from '../nn/program';
 import { ProgramCache } from '../nn/program-cache';
 import type { TensorLike } from '../tensor';
-import { Tensor } from '../tensor';
+import { Tensor, rowMajorData } from '../tensor';
 
 /** A prepared forward pass: its program, its input buffer, and how to read its result. */
 export interface PreparedPass<Out> {
@@ -17,26 +17,6 @@ export interface PreparedPass<Out> {
   input: Float32Array;
   /** Copies the result out of the pass's buffers (after the program ran). */
   read(): Out;
-}
-
-/** Copies a (possibly strided) tensor into a contiguous buffer. */
-function copyContiguous(src: TensorLike, strides: readonly number[], dst: Float32Array): void {
-  const shape = src.shape;
-  const rank = shape.length;
-  const inner = shape[rank - 1];
-  const rows = dst.length / inner;
-  const index = new Array<number>(rank - 1).fill(0);
-  for (let r = 0; r < rows; r++) {
-    let offset = 0;
-    for (let a = 0; a < rank - 1; a++) offset += index[a] * strides[a];
-    const step = strides[rank - 1];
-    if (step === 1) {
-      dst.set(src.data.subarray(offset, offset + inner), r * inner);
-    } else {
-      for (let i = 0; i < inner; i++) dst[r * inner + i] = src.data[offset + i * step];
-    }
-    for (let a = rank - 2; a >= 0 && ++index[a] === shape[a]; a--) index[a] = 0;
-  }
 }
 
 export abstract class PixelModel<Out> {
@@ -62,7 +42,7 @@ export abstract class PixelModel<Out> {
     this.checkShape(pixels.shape);
     const key = pixels.shape.join('x');
     const pass = this.passes.acquire(key, () => this.prepare(pixels.shape));
-    copyContiguous(pixels, strides, pass.input);
+    pass.input.set(rowMajorData({ data: pixels.data, shape: pixels.shape, strides }));
     return { pass, key };
   }
 
