@@ -6,6 +6,11 @@ import { addArgs } from '../ops/add';
 import type { TensorLike } from '../tensor';
 import type { Program } from './program';
 
+/** The class token's row as the blocks first see it: cls_token [hidden] + its position embedding [hidden]. */
+export function classTokenRow(cls: Float32Array, position: Float32Array): Float32Array {
+  return cls.map((x, i) => x + position[i]);
+}
+
 export function emitClassTokens(program: Program, h: Float32Array, items: number, tokens: number, row: Float32Array): void {
   const c = row.length;
   const zeros = new Float32Array(c);

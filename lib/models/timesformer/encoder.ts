@@ -11,7 +11,7 @@
 import { MultiHeadAttention } from '../../nn/attention';
 import type { BlockBuffers } from '../../nn/block';
 import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
-import { emitClassTokens } from '../../nn/class-token';
+import { classTokenRow, emitClassTokens } from '../../nn/class-token';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Mlp } from '../../nn/mlp';
 import { PatchEmbed } from '../../nn/patch-embed';
@@ -45,8 +45,8 @@ export class TimesformerEncoder {
   constructor(
     readonly config: TimesformerConfig,
     readonly patchEmbed: PatchEmbed,
-    /** [hidden] */
-    readonly clsToken: Float32Array,
+    /** [hidden]: cls_token + the class position embedding. */
+    readonly classRow: Float32Array,
     /** [1 + P0, hidden] for the config's patch grid. */
     readonly positions: Float32Array,
     /** [T0, hidden], or null for space_only. */
@@ -61,8 +61,8 @@ export class TimesformerEncoder {
     const h = c.hiddenSize;
     const patches = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);
     const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
-    const cls = weights.get('embeddings.cls_token', [1, 1, h]).data.slice(0, h);
     const positions = weights.get('embeddings.position_embeddings', [1, patches + 1, h]).data.slice(0, (patches + 1) * h);
+    const cls = classTokenRow(weights.get('embeddings.cls_token', [1, 1, h]).data.subarray(0, h), positions);
     const time = c.attentionType === 'space_only' ? null : weights.get('embeddings.time_embeddings', [1, c.numFrames, h]).data.slice(0, c.numFrames * h);
     const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
     const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
@@ -109,9 +109,7 @@ export class TimesformerEncoder {
       const out = perFrame ? rowsView(buffers.h, patches, h, h, (i * tokens + 1) * h) : rowsView(buffers.h, patches, h, frames * h, (b * tokens + 1 + t) * h);
       return { out, add: rowsView(added, patches, h, h, t * patches * h) };
     });
-    const clsRow = new Float32Array(h);
-    for (let i = 0; i < h; i++) clsRow[i] = this.clsToken[i] + this.positions[i];
-    emitClassTokens(program, buffers.h, items, tokens, clsRow);
+    emitClassTokens(program, buffers.h, items, tokens, this.classRow);
     const divided: DividedBuffers = { ...buffers, frames, clsContext: new Float32Array(batch * frames * h) };
     for (const block of this.blocks) {
       if (block instanceof DividedSpaceTimeBlock) block.emit(program, divided);

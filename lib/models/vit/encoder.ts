@@ -8,7 +8,7 @@
 import { MultiHeadAttention } from '../../nn/attention';
 import type { BlockBuffers } from '../../nn/block';
 import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
-import { emitClassTokens } from '../../nn/class-token';
+import { classTokenRow, emitClassTokens } from '../../nn/class-token';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Mlp } from '../../nn/mlp';
 import { PatchEmbed } from '../../nn/patch-embed';
@@ -18,12 +18,6 @@ import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { TensorLike } from '../../tensor';
 import type { ViTConfig } from './config';
-
-/** The class token's row (cls + its position embedding) and the patches' position rows. */
-interface Positions {
-  cls: Float32Array;
-  patches: Float32Array;
-}
 
 /** Reads one encoder layer (weights scoped to `encoder.layer.<i>.`). */
 export type BlockLoader = (weights: Weights, config: ViTConfig, layer: number) => TransformerBlock;
@@ -45,13 +39,13 @@ export function loadViTBlock(weights: Weights, c: ViTConfig, layer: number): Tra
 }
 
 export class ViTEncoder {
-  private readonly positionCache = new Map<string, Positions>();
+  private readonly positionCache = new Map<string, Float32Array>();
 
   constructor(
     readonly config: ViTConfig,
     readonly patchEmbed: PatchEmbed,
-    /** [hidden] */
-    readonly clsToken: Float32Array,
+    /** [hidden]: cls_token + the class position embedding. */
+    readonly classRow: Float32Array,
     /** [1 + gh * gw, hidden]: the config's grid. */
     readonly positions: Float32Array,
     readonly blocks: readonly TransformerBlock[],
@@ -64,8 +58,8 @@ export class ViTEncoder {
     const h = c.hiddenSize;
     const count = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);
     const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
-    const cls = weights.get('embeddings.cls_token', [1, 1, h]).data.slice(0, h);
     const positions = weights.get('embeddings.position_embeddings', [1, count + 1, h]).data.slice(0, (count + 1) * h);
+    const cls = classTokenRow(weights.get('embeddings.cls_token', [1, 1, h]).data.subarray(0, h), positions);
     const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
     const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
     return new ViTEncoder(config, patchEmbed, cls, positions, blocks, norm);
@@ -75,24 +69,15 @@ export class ViTEncoder {
     return this.config.hiddenSize;
   }
 
-  /** Tokens per image (class token + patches) for an input of height x width pixels. */
-  tokens(height: number, width: number): number {
-    const [gh, gw] = this.patchEmbed.patchGrid([height, width]);
-    return 1 + gh * gw;
-  }
-
-  /** Position rows for a patch grid, resampled from the config's grid when they differ. */
-  private positionsFor(grid: readonly [number, number]): Positions {
+  /** Patch position rows [P, hidden] for a patch grid, resampled from the config's grid when they differ. */
+  private patchPositions(grid: readonly [number, number]): Float32Array {
     const key = grid.join('x');
     let p = this.positionCache.get(key);
     if (!p) {
       const h = this.hiddenSize;
       const base = this.patchEmbed.patchGrid(this.config.imageSize) as [number, number];
       const stored = this.positions.subarray(h);
-      const same = base[0] === grid[0] && base[1] === grid[1];
-      const cls = new Float32Array(h);
-      for (let i = 0; i < h; i++) cls[i] = this.clsToken[i] + this.positions[i];
-      p = { cls, patches: same ? stored : interpolateGrid2d(stored, base, grid, h) };
+      p = base[0] === grid[0] && base[1] === grid[1] ? stored : interpolateGrid2d(stored, base, grid, h);
       this.positionCache.set(key, p);
     }
     return p;
@@ -108,14 +93,14 @@ export class ViTEncoder {
     const tokens = 1 + grid[0] * grid[1];
     const h = this.hiddenSize;
     const buffers = allocateBlockBuffers(batch, tokens, grid, h, this.config.intermediateSize);
-    const positions = this.positionsFor(grid);
+    const positions = this.patchPositions(grid);
     const scratch = new Float32Array(batch * grid[0] * grid[1] * this.patchEmbed.projection.inFeatures);
     const count = tokens - 1;
     this.patchEmbed.emit(program, pixels, scratch, (i) => ({
       out: rowsView(buffers.h, count, h, h, (i * tokens + 1) * h),
-      add: rowsView(positions.patches, count, h),
+      add: rowsView(positions, count, h),
     }));
-    emitClassTokens(program, buffers.h, batch, tokens, positions.cls);
+    emitClassTokens(program, buffers.h, batch, tokens, this.classRow);
     for (const block of this.blocks) block.emit(program, buffers);
     return buffers;
   }
