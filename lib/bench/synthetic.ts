@@ -1,5 +1,6 @@
 /** Reproducible synthetic inputs for the benchmarks. */
 import type { AttentionCase } from './attention-case';
+import { mulberry32 } from '../random';
 
 /** q: [B, Nq, H*D], k and v: [B, Nk, H*D] (the memory of [B, N, H, D]). */
 export interface AttentionInputs {
@@ -11,13 +12,8 @@ export interface AttentionInputs {
 /** `count` values uniform in [-1, 1) from the mulberry32 generator seeded with `seed`. */
 export function uniformFloats(count: number, seed: number): Float32Array {
   const out = new Float32Array(count);
-  let state = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
+  const next = mulberry32(seed);
+  for (let i = 0; i < count; i++) out[i] = next() / 2 ** 31 - 1;
   return out;
 }
 

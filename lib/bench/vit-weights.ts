@@ -16,6 +16,7 @@
  *   classifier.{weight [labels, h], bias [labels]}
  */
 import { Tensor, shapeSize } from '../tensor';
+import { mulberry32 } from '../random';
 
 /** The activations of Hugging Face's ACT2FN that the ViT baseline implements. */
 export type ViTActivation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh';
@@ -226,20 +227,17 @@ export interface SyntheticViTOptions {
 
 /** mulberry32: a small, fast 32-bit generator; uniform() is in (0, 1]. */
 class Mulberry32 {
-  private state: number;
+  private readonly next: () => number;
   /** The second value of the last Box-Muller pair. */
   private spare = 0;
   private hasSpare = false;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(this.state ^ (this.state >>> 15), this.state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 2 ** 32;
+    return (this.next() + 1) / 2 ** 32;
   }
 
   /** A standard normal truncated to [-2, 2] (resampled, as torch's trunc_normal_). */

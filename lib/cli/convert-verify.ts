@@ -8,6 +8,7 @@ import type { OnnxValueInfo } from '../io/onnx/graph';
 import type { Model } from '../models/load';
 import { ViTModel } from '../models/vit/model';
 import { Tensor } from '../tensor';
+import { mulberry32 } from '../random';
 
 /** The batch size of the check. */
 export const VERIFY_BATCH = 2;
@@ -33,14 +34,8 @@ export function verifyShape(input: OnnxValueInfo, config: Readonly<Record<string
 
 /** Seeded standard-normal values (mulberry32 + Box-Muller), the same on every platform. */
 export function randomNormal(count: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  const next = mulberry32(seed);
+  const uniform = (): number => (next() + 1) / 4294967297;
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     const r = Math.sqrt(-2 * Math.log(uniform()));

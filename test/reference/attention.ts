@@ -10,6 +10,7 @@
  * and (!mask || mask[i * Nk + j]); a row without allowed keys gives zeros and lse = -Infinity.
  */
 import type { TensorLike } from '../../lib';
+import { mulberry32 as mulberry32Bits } from '../../lib/random';
 
 export interface ReferenceOptions {
   /** Multiplies q k^T; default 1 / sqrt(D). */
@@ -180,14 +181,8 @@ export function referenceAttentionFp32(
 
 /** mulberry32: a small, fast, deterministic 32-bit PRNG; returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32Bits(seed);
+  return () => next() / 4294967296;
 }
 
 /** FNV-1a hash of a string: a stable seed per named test case. */

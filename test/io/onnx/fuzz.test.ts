@@ -20,6 +20,7 @@ import { OnnxDataType, parseOnnxModel, readOnnxModel } from '../../../lib/io/onn
 import { mapOnnxModel } from '../../../lib/io/onnx/map-model';
 import { attr, constantNode, editGraph, intTensor, node, withAttributes, withConstant } from '../onnx-graph/graph-edit';
 import { DT, modelWithInitializers, tensor } from './proto-builders';
+import { mulberry32 } from '../../../lib/random';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 const VIT = path.join(FIXTURES, 'vit-odd', 'model.onnx');
@@ -102,13 +103,8 @@ class Campaign {
 
 /** mulberry32: the same cases on every run. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 2 ** 32;
 }
 
 /**
