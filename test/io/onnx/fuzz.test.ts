@@ -101,6 +101,22 @@ class Campaign {
   }
 }
 
+/**
+ * CASES seeded mutations of `original`, each read (and mapped when `map`); asserts that none
+ * failed with anything but a FormatError and that memory stayed small.
+ */
+function mutationCampaign(original: Uint8Array, seed: number, map: boolean, options?: OnnxParseOptions): Campaign {
+  const rand = random(seed);
+  const campaign = new Campaign();
+  for (let i = 0; i < CASES; i++) {
+    const { bytes, what } = mutate(original, rand);
+    campaign.run(`case ${i} (${what})`, bytes, map, options);
+  }
+  expect(campaign.failures).toEqual([]);
+  expect(campaign.rssGrowthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+  return campaign;
+}
+
 /** mulberry32: the same cases on every run. */
 function random(seed: number): () => number {
   const next = mulberry32(seed);
@@ -152,6 +168,8 @@ function mutate(bytes: Uint8Array, rand: () => number): { bytes: Uint8Array; wha
 
 /** The most a campaign may grow the resident set. */
 const MAX_RSS_GROWTH_MB = 200;
+/** Mutations per campaign. */
+const CASES = 300;
 
 describe('a real export cut short', () => {
   test('vit-odd/model.onnx cut at 200 evenly spaced points and at each of its first 64 bytes: read (and mapped) or FormatError', () => {
@@ -170,20 +188,11 @@ describe('a real export cut short', () => {
 });
 
 describe('random mutations', () => {
-  const CASES = 300;
-
   test(`${CASES} mutations of a tiny ViT built in memory: each read and mapped, or a FormatError`, () => {
     const original = buildViTOnnx(TINY, syntheticViTWeights(TINY, 7, { std: 0.2 }), { opset: 17 });
     expect(original.length).toBeLessThan(16_000);
     expect(attempt(original, true)).toBe('mapped');
-    const rand = random(20261128);
-    const campaign = new Campaign();
-    for (let i = 0; i < CASES; i++) {
-      const { bytes, what } = mutate(original, rand);
-      campaign.run(`case ${i} (${what})`, bytes, true);
-    }
-    expect(campaign.failures).toEqual([]);
-    expect(campaign.rssGrowthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    const campaign = mutationCampaign(original, 20261128, true);
     // The mutations reach both the reader's checks and the mapper's, and some leave a model that still maps.
     expect(campaign.count('refused by the reader')).toBeGreaterThan(0);
     expect(campaign.count('refused by the mapper')).toBeGreaterThan(0);
@@ -192,27 +201,13 @@ describe('random mutations', () => {
 
   test(`${CASES} mutations of onnx/typed-fields.onnx (every tensor type and field): read and converted, or a FormatError`, () => {
     const original = fs.readFileSync(TYPED_FIELDS);
-    const rand = random(4242);
-    const campaign = new Campaign();
-    for (let i = 0; i < CASES; i++) {
-      const { bytes, what } = mutate(original, rand);
-      campaign.run(`case ${i} (${what})`, bytes, true);
-    }
-    expect(campaign.failures).toEqual([]);
-    expect(campaign.rssGrowthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    const campaign = mutationCampaign(original, 4242, true);
     expect(campaign.count('refused by the reader')).toBeGreaterThan(0);
   });
 
   test(`${CASES} mutations of onnx/external/model.onnx, read with its folder: external data read, or a FormatError`, () => {
     const original = fs.readFileSync(path.join(EXTERNAL_DIR, 'model.onnx'));
-    const rand = random(777);
-    const campaign = new Campaign();
-    for (let i = 0; i < CASES; i++) {
-      const { bytes, what } = mutate(original, rand);
-      campaign.run(`case ${i} (${what})`, bytes, false, { baseDir: EXTERNAL_DIR });
-    }
-    expect(campaign.failures).toEqual([]);
-    expect(campaign.rssGrowthMb).toBeLessThan(MAX_RSS_GROWTH_MB);
+    const campaign = mutationCampaign(original, 777, false, { baseDir: EXTERNAL_DIR });
     expect(campaign.count('refused by the reader')).toBeGreaterThan(0);
     expect(campaign.count('read')).toBeGreaterThan(0);
   });
