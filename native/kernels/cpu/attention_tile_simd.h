@@ -27,7 +27,7 @@ namespace tile_simd {
 
 using namespace attention_detail;
 
-constexpr int64_t kSubTiles = 6;  // score tiles per task: each key tile is reused this often
+constexpr int64_t kSubTiles = 12;  // score tiles per task: each key tile is reused this often
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 

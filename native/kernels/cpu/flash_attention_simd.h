@@ -21,6 +21,14 @@ inline void causal_masks(int64_t q_first, const int64_t* keys, int64_t kn, uint6
   }
 }
 
+// The size of near-equal tiles, each a multiple of `multiple` and at most `max_tile`, that
+// cover n items: 197 keys in tiles of 66 (66 + 66 + 65), not 96 + 96 + 5.
+inline int64_t balanced_tile(int64_t n, int64_t max_tile, int64_t multiple) {
+  const int64_t tiles = std::max<int64_t>(1, (n + max_tile - 1) / max_tile);
+  const int64_t size = ((n + tiles - 1) / tiles + multiple - 1) / multiple * multiple;
+  return std::min(size, max_tile);
+}
+
 // Rows [q0, q0 + qn) of (b, h), qn <= TileEngine<S>::kRows.
 template <class S>
 void dense_block(TileEngine<S>& engine, const AttentionParams& p, int64_t b, int64_t h, int64_t q0,
@@ -31,18 +39,20 @@ void dense_block(TileEngine<S>& engine, const AttentionParams& p, int64_t b, int
   engine.begin(b, h, rows, qn);
   int64_t end = attention_detail::key_limit(p, b);
   if (p.causal) end = std::min(end, q0 + qn);
+  const int64_t kTile = balanced_tile(end, Engine::BK, S::MR_K);
+  const int64_t sub_tiles = (qn + Engine::BQ - 1) / Engine::BQ;
   int64_t keys[2 * Engine::BK];  // this tile, then the next one (prefetched)
   uint64_t masks[Engine::BK];
-  for (int64_t k0 = 0; k0 < end; k0 += Engine::BK) {
-    const int64_t kn = std::min(Engine::BK, end - k0);
-    for (int64_t c = 0; c < 2 * Engine::BK; c++) keys[c] = k0 + c;
+  for (int64_t k0 = 0; k0 < end; k0 += kTile) {
+    const int64_t kn = std::min(kTile, end - k0);
+    for (int64_t c = 0; c < 2 * kTile; c++) keys[c] = k0 + c;
     engine.load_keys(keys, kn);
-    const int64_t next = std::clamp<int64_t>(end - k0 - Engine::BK, 0, Engine::BK);
+    const int64_t next = std::clamp<int64_t>(end - k0 - kTile, 0, kTile);
+    const int64_t share = (next + sub_tiles - 1) / sub_tiles;  // of the next tile per sub-tile
     for (int64_t r0 = 0; r0 < qn; r0 += Engine::BQ) {
-      const int64_t part = r0 / Engine::BQ;  // prefetch a share of the next tile per sub-tile
-      const int64_t share = (next + kSubTiles - 1) / kSubTiles;
+      const int64_t part = r0 / Engine::BQ;
       const int64_t from = std::min(next, part * share);
-      engine.prefetch_keys(keys + Engine::BK + from, std::min(next, from + share) - from);
+      engine.prefetch_keys(keys + kTile + from, std::min(next, from + share) - from);
       const int64_t nq = std::min(Engine::BQ, qn - r0);
       if (p.causal && k0 > q0 + r0 + nq - 1) continue;  // no key of this tile is visible
       const bool crosses = p.causal && k0 + kn - 1 > q0 + r0;

@@ -84,19 +84,18 @@ struct Avx512 {
         _mm512_cmp_ps_mask(x, _mm512_set1_ps(-__builtin_inff()), _CMP_EQ_OQ), x, zero());
   }
 
-  // 2^x; exactly 0 for x <= -127 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).
+  // 2^x; exactly 0 for x <= -160 (and for -inf), relative error ~1e-7 elsewhere (x <= 0;
+  // results below 2^-126 are denormal). vscalefps applies the integral part, so the exponent
+  // bits are never assembled by hand.
   static V exp2(V x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-127.0f));
+    x = _mm512_max_ps(x, _mm512_set1_ps(-160.0f));
     const V n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const V f = _mm512_sub_ps(x, n);  // [-0.5, 0.5]
     V p = _mm512_set1_ps(exp2_poly::kC[exp2_poly::kDegree]);
     for (int i = exp2_poly::kDegree - 1; i >= 0; i--) {
       p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(exp2_poly::kC[i]));
     }
-    // 2^n built in the exponent field; n = -127 gives the bit pattern of +0.0.
-    const __m512i bits =
-        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+    return _mm512_scalef_ps(p, n);
   }
 };
 
