@@ -64,14 +64,14 @@ void dense_block(TileEngine<S>& engine, const AttentionParams& p, int64_t b, int
 }
 
 // q: [B, Nq, H, D], k/v: [B, Nk, H, D], out: [B, Nq, H, D], lse: [B, H, Nq]
-// Parallel over (b, h, row block).
+// Parallel over (b, h, row block); the blocks of a head are near-equal (1024 rows: 2 x 512).
 template <class S>
 Status run_flash_attention(const AttentionParams& p, int max_threads) {
-  constexpr int64_t kBlock = TileEngine<S>::kRows;
-  return run_tasks<S>(p, (p.seq_q + kBlock - 1) / kBlock, max_threads,
+  const int64_t block = balanced_tile(p.seq_q, TileEngine<S>::kRows, S::W);
+  return run_tasks<S>(p, (p.seq_q + block - 1) / block, max_threads,
                       [&](TileEngine<S>& engine, int64_t b, int64_t h, int64_t t) {
-                        dense_block(engine, p, b, h, t * kBlock,
-                                    std::min(kBlock, p.seq_q - t * kBlock));
+                        dense_block(engine, p, b, h, t * block,
+                                    std::min(block, p.seq_q - t * block));
                       });
 }
 
