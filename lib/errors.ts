@@ -23,8 +23,18 @@ export class ArgumentError extends TesseraError {
 
 /** The request is valid but this CPU, build or platform cannot run it. */
 export class UnsupportedError extends TesseraError {
-  constructor(message: string) {
-    super('ERR_TESSERA_UNSUPPORTED', message);
+  constructor(message: string, code = 'ERR_TESSERA_UNSUPPORTED') {
+    super(code, message);
+  }
+}
+
+/** CUDA was asked for but cannot run here; `reason` is backends().cuda.reason. */
+export class CudaUnavailableError extends UnsupportedError {
+  readonly reason: string;
+
+  constructor(what: string, reason: string) {
+    super(`${what}: CUDA is not available: ${reason}`, 'ERR_TESSERA_CUDA_UNAVAILABLE');
+    this.reason = reason;
   }
 }
 

@@ -3,7 +3,12 @@ import type { CpuInfo } from './native';
 import { native } from './native';
 
 export { attention, attentionSync, MAX_HEAD_DIM } from './ops/attention';
-export type { AttentionOptions, AttentionWithLse } from './ops/attention';
+export type { AttentionOptions, AttentionWithLse, DeviceAttentionWithLse } from './ops/attention';
+export type { AttentionDevice } from './ops/attention-cuda';
+export { backends } from './backends';
+export type { Backends, CudaBackend } from './backends';
+export { toDevice, DeviceTensor, DEVICE_DTYPES } from './device-tensor';
+export type { ToDeviceOptions, DeviceDtype } from './device-tensor';
 export { layerNorm, layerNormSync } from './ops/layernorm';
 export type { LayerNormOptions } from './ops/layernorm';
 export { gelu, geluSync } from './ops/gelu';
@@ -18,10 +23,10 @@ export { linear, linearSync, linearArgs, packWeight, PackedWeight } from './ops/
 export type { LinearOptions, LinearActivation, WeightLayout } from './ops/linear';
 export { Tensor, contiguousStrides, shapeSize } from './tensor';
 export type { TensorLike } from './tensor';
-export { TesseraError, ArgumentError, UnsupportedError, NativeLoadError, FormatError } from './errors';
+export { TesseraError, ArgumentError, UnsupportedError, CudaUnavailableError, NativeLoadError, FormatError } from './errors';
 export { readSafetensors, parseSafetensors, writeSafetensors, serializeSafetensors } from './io/safetensors';
 export type { SafetensorsFile, SafetensorsTensorInfo, SafetensorsDtype, SafetensorsFloatDtype } from './io/safetensors';
-export type { CpuInfo, IsaName } from './native';
+export type { CpuInfo, IsaName, CudaDeviceInfo } from './native';
 
 /** What this CPU and this build support, and the thread pool's size. */
 export function cpuInfo(): CpuInfo {

@@ -1,7 +1,9 @@
 /**
- * The only module that loads the compiled addon, and the typed declaration of its surface.
- * Looks for a prebuilt binary under prebuilds/<platform>-<arch>/ first, then the local
- * cmake-js build; if none loads, throws one NativeLoadError listing every path and reason.
+ * The only module that loads the compiled addons, and the typed declaration of their surface.
+ * The CPU addon (tessera.node): a prebuilt binary under prebuilds/<platform>-<arch>/ first, then
+ * the local cmake-js build; if none loads, throws one NativeLoadError listing every path and
+ * reason. The optional CUDA addon (tessera_cuda.node) is looked for the same way; when it is
+ * missing or does not load, the reason is recorded (cudaNative()), never thrown.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -181,34 +183,173 @@ export interface NativeStep {
   args: object;
 }
 
+export type DeviceDtype = 'float32' | 'float16' | 'bfloat16';
+
+/** A GPU the CUDA kernels can run on (compute capability 8.0 or later). */
+export interface CudaDeviceInfo {
+  /** The CUDA device index. */
+  index: number;
+  name: string;
+  /** 'major.minor', e.g. '9.0'. */
+  computeCapability: string;
+  memoryBytes: number;
+}
+
+export interface NativeCudaInfo {
+  /** The CUDA runtime the addon was built with (linked statically), e.g. '13.0'. */
+  runtimeVersion: string;
+  /** The CUDA version the installed driver supports; null without a driver. */
+  driverVersion: string | null;
+  devices: CudaDeviceInfo[];
+  /** Why no device can be used (null when devices is not empty). */
+  reason: string | null;
+}
+
+/** An opaque handle of device memory (freed when released or garbage-collected). */
+export type DeviceHandle = object;
+
+/** An opaque handle of a pattern plan in device memory (freed when released or garbage-collected). */
+export type DevicePatternHandle = object;
+
+/** Arguments of uploadPattern: a normalized PatternSpec, compiled for (seqQ, seqK, causal) on `device`. */
+export interface NativeUploadPatternArgs {
+  pattern: unknown;
+  seqQ: number;
+  seqK: number;
+  causal: boolean;
+  device: number;
+}
+
+/**
+ * Arguments of the CUDA attention op: q, k, v, out (and lse) are all device handles of one
+ * dtype on `device`, or all host Float32Arrays (copied in and out, computed in fp32).
+ */
+export interface NativeCudaAttentionArgs {
+  q: Float32Array | DeviceHandle;
+  k: Float32Array | DeviceHandle;
+  v: Float32Array | DeviceHandle;
+  out: Float32Array | DeviceHandle;
+  /** [B, H, Nq] contiguous fp32. */
+  lse: Float32Array | DeviceHandle | null;
+  keyLengths: Int32Array | null;
+  batch: number;
+  seqQ: number;
+  seqK: number;
+  heads: number;
+  headDim: number;
+  qStrides: number[];
+  kStrides: number[];
+  vStrides: number[];
+  outStrides: number[];
+  scale: number;
+  causal: boolean;
+  /** The CUDA device index. */
+  device: number;
+  /** A plan from uploadPattern on `device` for (seqQ, seqK, causal); absent for dense attention. */
+  pattern?: DevicePatternHandle;
+}
+
+/** The CUDA addon (tessera_cuda.node). */
+export interface NativeCudaBinding {
+  cudaInfo(): NativeCudaInfo;
+  /** Copies fp32 values to new device memory, converted to dtype. */
+  upload(args: { data: Float32Array; dtype: DeviceDtype; device: number }): DeviceHandle;
+  /** Uninitialised device memory of count elements. */
+  allocate(args: { count: number; dtype: DeviceDtype; device: number }): DeviceHandle;
+  /** Copies the handle's elements into out (its length), converted to fp32. */
+  download(args: { handle: DeviceHandle; out: Float32Array }): void;
+  /** Drops the handle's memory (freed once no running call uses it); a no-op when repeated. */
+  release(handle: DeviceHandle): void;
+  attentionSync(args: NativeCudaAttentionArgs): void;
+  attentionAsync(args: NativeCudaAttentionArgs): Promise<void>;
+  /** Compiles the pattern's plan and copies it to the device, for attention's `pattern`. */
+  uploadPattern(args: NativeUploadPatternArgs): DevicePatternHandle;
+  /** Drops the plan's device memory (freed once no running call uses it); a no-op when repeated. */
+  releasePattern(handle: DevicePatternHandle): void;
+}
+
 const packageRoot = path.resolve(__dirname, '..');
 
-/** Paths tried in order. */
-export function candidatePaths(): string[] {
-  const override = process.env.TESSERA_NATIVE_PATH;
+/** Where an addon file may be, in order: prebuilds/, then the local cmake-js build. */
+function standardPaths(file: string): string[] {
   return [
-    ...(override ? [path.resolve(override)] : []),
-    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'tessera.node'),
-    path.join(packageRoot, 'build', 'Release', 'tessera.node'),
-    path.join(packageRoot, 'build', 'Debug', 'tessera.node'),
+    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, file),
+    path.join(packageRoot, 'build', 'Release', file),
+    path.join(packageRoot, 'build', 'Debug', file),
   ];
 }
 
-function load(): { binding: NativeBinding; file: string } {
-  const attempts: { path: string; reason: string }[] = [];
-  for (const file of candidatePaths()) {
+/** Paths tried in order for the CPU addon. */
+export function candidatePaths(): string[] {
+  const override = process.env.TESSERA_NATIVE_PATH;
+  return [...(override ? [path.resolve(override)] : []), ...standardPaths('tessera.node')];
+}
+
+/**
+ * Paths tried in order for the CUDA addon: $TESSERA_CUDA_NATIVE_PATH, the folder of
+ * $TESSERA_NATIVE_PATH (the CUDA addon of the same build), then the standard places.
+ */
+export function cudaCandidatePaths(): string[] {
+  const override = process.env.TESSERA_CUDA_NATIVE_PATH;
+  const cpuOverride = process.env.TESSERA_NATIVE_PATH;
+  return [
+    ...(override ? [path.resolve(override)] : []),
+    ...(cpuOverride ? [path.join(path.dirname(path.resolve(cpuOverride)), 'tessera_cuda.node')] : []),
+    ...standardPaths('tessera_cuda.node'),
+  ];
+}
+
+type LoadAttempt = { path: string; reason: string };
+
+/** Requires the first of `files` that loads; otherwise returns why each one did not. */
+function loadFirst<T>(files: string[]): { binding: T; file: string } | { attempts: LoadAttempt[] } {
+  const attempts: LoadAttempt[] = [];
+  for (const file of files) {
     if (!fs.existsSync(file)) {
       attempts.push({ path: file, reason: 'not found' });
       continue;
     }
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return { binding: require(file) as NativeBinding, file };
+      return { binding: require(file) as T, file };
     } catch (error) {
       attempts.push({ path: file, reason: (error as Error).message.split('\n')[0] });
     }
   }
-  throw new NativeLoadError(attempts);
+  return { attempts };
+}
+
+function load(): { binding: NativeBinding; file: string } {
+  const result = loadFirst<NativeBinding>(candidatePaths());
+  if ('attempts' in result) throw new NativeLoadError(result.attempts);
+  return result;
+}
+
+/** The CUDA addon, or why there is none. */
+export type CudaLoad = { binding: NativeCudaBinding; file: string } | { reason: string };
+
+/**
+ * Loads the CUDA addon from the first of `files` that loads. None found: the build had no
+ * CUDA compiler (or there is no CUDA prebuild). Found but none loads: the first failure.
+ */
+export function loadCudaAddon(files: string[]): CudaLoad {
+  const result = loadFirst<NativeCudaBinding>(files);
+  if (!('attempts' in result)) return result;
+  const failed = result.attempts.find((a) => a.reason !== 'not found');
+  if (failed) return { reason: `CUDA addon failed to load: ${failed.path}: ${failed.reason}` };
+  return {
+    reason:
+      'binary built without CUDA (nvcc not found at build time, or no CUDA prebuild for ' +
+      `${process.platform}-${process.arch}): no tessera_cuda.node in ${files.join(', ')}`,
+  };
+}
+
+let cudaLoaded: CudaLoad | undefined;
+
+/** The CUDA addon or the reason it is unavailable (looked for once; never throws). */
+export function cudaNative(): CudaLoad {
+  cudaLoaded ??= loadCudaAddon(cudaCandidatePaths());
+  return cudaLoaded;
 }
 
 let loaded: { binding: NativeBinding; file: string } | undefined;

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The one prepared check for a machine with an NVIDIA GPU (no Node needed): builds the CUDA
-# kernels with CMake, runs the correctness test binary against the CPU reference, benchmarks the
-# kernel against PyTorch's scaled_dot_product_attention, and writes everything to ${OUT}.
-# Exit status: 0 when the build, every correctness case and compute-sanitizer memcheck pass,
+# kernels with CMake, runs the correctness test binary against the CPU references (dense and
+# pattern attention), benchmarks the dense kernel against PyTorch's scaled_dot_product_attention
+# and the pattern kernel against the dense one, and writes everything to ${OUT}.
+# When node and the npm dependencies (node_modules/) are present, it also builds the Node addons
+# and runs the jest GPU tests (test/cuda); otherwise that step is skipped silently.
+# Exit status: 0 when the build, every correctness case, compute-sanitizer memcheck and (when
+# run) the Node GPU tests pass,
 # non-zero otherwise (benchmark problems and racecheck findings are reported in summary.md but do
 # not fail the check).
 # Usage: OUT=/some/dir scripts/device-check.sh   [BENCH_REPS=10] [BENCH_MAX_SEQ=16384]
@@ -96,6 +100,18 @@ timeout 180 "$PYTHON" scripts/bench/sdpa_baseline.py "$BENCH_REPS" "$BENCH_MAX_S
     echo "(could not join the benchmark CSVs)"
 } >> "$SUMMARY"
 
+log "benchmark: pattern attention vs dense"
+PATTERN_RC=0
+timeout 120 "$BUILD/tessera_cuda_bench" "$BENCH_REPS" "$BENCH_MAX_SEQ" patterns \
+  > "$OUT/bench_patterns.csv" 2> "$OUT/bench_patterns.err" || PATTERN_RC=$?
+{
+  echo
+  echo "## Pattern attention vs dense (neighborhood 2D 7x7 / 3D 3x7x7, H = 12, D = 64; exit status $PATTERN_RC)"
+  echo
+  "$PYTHON" scripts/bench/cuda_pattern_table.py "$OUT/bench_patterns.csv" ||
+    echo "(could not read bench_patterns.csv)"
+} >> "$SUMMARY"
+
 # ---- compute-sanitizer on the small cases (out-of-bounds accesses, shared-memory races) ----
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2> /dev/null || true)
 MEMCHECK_RC=0
@@ -121,8 +137,23 @@ else
   echo "- compute-sanitizer: not found, skipped" >> "$SUMMARY"
 fi
 
+# ---- optional: the Node GPU tests (test/cuda), when node and the npm dependencies are here ----
+NODE_RC=0
+if command -v node > /dev/null && [ -x node_modules/.bin/jest ] && [ -x node_modules/.bin/cmake-js ]; then
+  log "node: build the addons and run the jest GPU tests (output: $OUT/node_tests.txt)"
+  {
+    node_modules/.bin/cmake-js compile -O "$ROOT/build-device-node" \
+      "--CDTESSERA_CUDA_ARCHITECTURES=$ARCHS" &&
+      TESSERA_NATIVE_PATH="$ROOT/build-device-node/Release/tessera.node" timeout 300 \
+        node_modules/.bin/jest test/cuda
+  } > "$OUT/node_tests.txt" 2>&1 || NODE_RC=$?
+  tail -8 "$OUT/node_tests.txt"
+  echo "- node GPU tests (jest test/cuda): $([ "$NODE_RC" -eq 0 ] && echo PASS || echo "FAIL (exit $NODE_RC, node_tests.txt)")" >> "$SUMMARY"
+fi
+
 echo "- total time: ${SECONDS} s" >> "$SUMMARY"
 cat "$SUMMARY"
 log "results written to $OUT (summary.md, tests.txt, bench_*.csv, build.log, machine.txt)"
 if [ "$TEST_RC" -ne 0 ]; then exit "$TEST_RC"; fi
-exit "$MEMCHECK_RC"
+if [ "$MEMCHECK_RC" -ne 0 ]; then exit "$MEMCHECK_RC"; fi
+exit "$NODE_RC"

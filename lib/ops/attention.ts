@@ -4,19 +4,20 @@
  *   with returnLse also lse: [B, H, Nq], the natural log of each row's softmax denominator.
  * q, k and v may be strided views (for example into a fused QKV buffer [B, N, 3, H, D]).
  */
-import { ArgumentError } from '../errors';
+import type { DeviceTensor } from '../device-tensor';
 import type { IsaName, NativeAttentionArgs } from '../native';
 import { native } from '../native';
-import { CompiledPattern } from '../patterns/compile';
-import { normalizePattern } from '../patterns/index';
+import type { CompiledPattern } from '../patterns/compile';
 import type { Pattern } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
+import type { AttentionDevice } from './attention-cuda';
+import { cudaAttention, cudaAttentionSync, runsOnCuda } from './attention-cuda';
+import { LAYOUT, checkAttentionProblem, checkOut, compiledPattern } from './attention-problem';
 import { callAsync, callSync } from './call';
-import { checkOneOf, checkPositiveInt, checkTensor, describeShape, overlaps } from './validate';
+import { checkOneOf, checkOptions, checkPositiveInt, checkTensor } from './validate';
 
-export const MAX_HEAD_DIM = 256;
-const FLOAT32_MAX = 3.4028234663852886e38;
+export { MAX_HEAD_DIM } from './attention-problem';
 
 export interface AttentionOptions {
   /** Multiplies q k^T; default 1 / sqrt(D). */
@@ -34,14 +35,22 @@ export interface AttentionOptions {
   /**
    * Which keys each query may see (ARCHITECTURE.md, "Attention patterns"): a pattern, or one
    * compiled with compilePattern for this Nq, Nk and causal (compiling once saves the planning
-   * in a loop). Default: every key (the dense kernel).
+   * in a loop, and on CUDA the plan's upload: it stays on the device until the CompiledPattern is
+   * collected or its releaseDeviceMemory() is called). Default: every key (the dense kernel).
    */
   pattern?: Pattern | CompiledPattern;
   /**
    * Write the result here instead of a new tensor: [B, Nq, H, D], any strides, not overlapping
-   * q, k or v (reusing one output buffer saves allocating and first-touching it per call).
+   * q, k or v (reusing one output buffer saves allocating and first-touching it per call); a
+   * DeviceTensor of q's dtype and device when q, k and v are DeviceTensors.
    */
-  out?: TensorLike;
+  out?: TensorLike | DeviceTensor;
+  /**
+   * Where to run: 'cpu', 'cuda' (host tensors are copied to the GPU and back), or 'auto' (CUDA
+   * when backends().cuda.available, else the CPU). Default: 'cuda' for DeviceTensor inputs,
+   * else 'cpu'.
+   */
+  device?: AttentionDevice;
 }
 
 export interface AttentionWithLse {
@@ -49,61 +58,13 @@ export interface AttentionWithLse {
   lse: Tensor;
 }
 
-const LAYOUT = ['B', 'N', 'H', 'D'] as const;
+/** The result of attention on DeviceTensors with returnLse: lse is an fp32 DeviceTensor. */
+export interface DeviceAttentionWithLse {
+  out: DeviceTensor;
+  lse: DeviceTensor;
+}
+
 const ISAS: readonly IsaName[] = ['auto', 'scalar', 'avx2', 'avx512'];
-
-function checkKeyLengths(keyLengths: ArrayLike<number>, batch: number, seqK: number): Int32Array {
-  if (typeof keyLengths !== 'object' || keyLengths === null || typeof keyLengths.length !== 'number') {
-    throw new ArgumentError('keyLengths', `expected an array of ${batch} integers, received ${String(keyLengths)}`);
-  }
-  if (keyLengths.length !== batch) {
-    throw new ArgumentError('keyLengths', `expected ${batch} entries (one per batch), received ${keyLengths.length}`);
-  }
-  const out = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    const n = keyLengths[b];
-    if (!Number.isInteger(n) || n < 0 || n > seqK) {
-      throw new ArgumentError('keyLengths', `expected keyLengths[${b}] to be an integer in [0, ${seqK}], received ${n}`);
-    }
-    out[b] = n;
-  }
-  return out;
-}
-
-function checkOptions(options: unknown): AttentionOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) {
-    throw new ArgumentError('options', `expected an object, received ${options === null ? 'null' : typeof options}`);
-  }
-  return options as AttentionOptions;
-}
-
-/** The caller's output tensor: [B, Nq, H, D] like q, its own memory. */
-function checkOut(out: TensorLike, q: TensorLike, inputs: readonly TensorLike[]): Tensor {
-  const strides = checkTensor('out', out, LAYOUT);
-  if (out.shape.some((dim, i) => dim !== q.shape[i])) {
-    throw new ArgumentError('out', `expected shape ${describeShape(q.shape)} (B, Nq, H, D of q), received ${describeShape(out.shape)}`);
-  }
-  if (inputs.some((input) => overlaps(out.data, input.data))) {
-    throw new ArgumentError('out', 'expected memory that does not overlap q, k or v');
-  }
-  return new Tensor(out.data, out.shape, strides);
-}
-
-/** The compiled plan for a pattern option, or null for dense attention ('full'). */
-function patternPlan(pattern: Pattern | CompiledPattern, seqQ: number, seqK: number, causal: boolean): CompiledPattern | null {
-  if (!(pattern instanceof CompiledPattern)) {
-    const spec = normalizePattern(pattern, seqQ, seqK);
-    return spec.type === 'full' ? null : new CompiledPattern(spec, seqQ, seqK, causal);
-  }
-  if (pattern.nq !== seqQ || pattern.nk !== seqK || pattern.causal !== causal) {
-    throw new ArgumentError(
-      'pattern',
-      `expected a pattern compiled for Nq = ${seqQ}, Nk = ${seqK}, causal = ${causal}, received one compiled for Nq = ${pattern.nq}, Nk = ${pattern.nk}, causal = ${pattern.causal}`,
-    );
-  }
-  return pattern.spec.type === 'full' ? null : pattern;
-}
 
 /**
  * Validates everything and prepares the output buffers and the native call's arguments without
@@ -114,36 +75,17 @@ export function attentionArgs(q: TensorLike, k: TensorLike, v: TensorLike, rawOp
   out: Tensor;
   lse: Tensor | null;
 } {
-  const options = checkOptions(rawOptions);
+  const options = checkOptions<AttentionOptions>(rawOptions);
   const qStrides = checkTensor('q', q, LAYOUT);
   const kStrides = checkTensor('k', k, LAYOUT);
   const vStrides = checkTensor('v', v, LAYOUT);
-  const [batch, seqQ, heads, headDim] = q.shape;
-  const [kb, seqK, kh, kd] = k.shape;
-  if (kb !== batch || kh !== heads || kd !== headDim) {
-    throw new ArgumentError('k', `expected [${batch}, Nk, ${heads}, ${headDim}] to match q's B, H, D, received ${describeShape(k.shape)}`);
-  }
-  if (v.shape[0] !== batch || v.shape[1] !== seqK || v.shape[2] !== heads || v.shape[3] !== headDim) {
-    throw new ArgumentError('v', `expected ${describeShape(k.shape)} (the shape of k), received ${describeShape(v.shape)}`);
-  }
-  if (headDim > MAX_HEAD_DIM) {
-    throw new ArgumentError('q', `expected [B, N, H, D] with D <= ${MAX_HEAD_DIM}, received ${describeShape(q.shape)}`);
-  }
-  const scale = options.scale ?? 1 / Math.sqrt(headDim);
-  if (typeof scale !== 'number' || !(Math.abs(scale) <= FLOAT32_MAX)) {
-    throw new ArgumentError('scale', `expected a finite float32 number (|scale| <= ${FLOAT32_MAX}), received ${String(scale)}`);
-  }
-  if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-    throw new ArgumentError('causal', `expected a boolean, received ${typeof options.causal}`);
-  }
+  const problem = checkAttentionProblem(q, k, v, options);
+  const { batch, seqQ, seqK, heads, headDim, scale, causal, keyLengths } = problem;
+  const plan = compiledPattern(problem);
   const threads = options.threads === undefined ? 0 : checkPositiveInt('threads', options.threads);
   const isa = checkOneOf('isa', options.isa ?? 'auto', ISAS);
-  const keyLengths = options.keyLengths === undefined ? null : checkKeyLengths(options.keyLengths, batch, seqK);
 
-  const causal = options.causal ?? false;
-  const plan = options.pattern === undefined ? null : patternPlan(options.pattern, seqQ, seqK, causal);
-
-  const out = options.out === undefined ? Tensor.zeros([batch, seqQ, heads, headDim]) : checkOut(options.out, q, [q, k, v]);
+  const out = options.out === undefined ? Tensor.zeros([batch, seqQ, heads, headDim]) : checkOut(options.out as TensorLike, q, [q, k, v]);
   const lse = options.returnLse ? Tensor.zeros([batch, heads, seqQ]) : null;
   const args: NativeAttentionArgs = {
     q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data ?? null, keyLengths,
@@ -155,20 +97,39 @@ export function attentionArgs(q: TensorLike, k: TensorLike, v: TensorLike, rawOp
   return { args, out, lse };
 }
 
-/** Synchronous attention: blocks the calling thread; use for small inputs. */
+/**
+ * Synchronous attention: blocks the calling thread; use for small inputs. On DeviceTensors the
+ * result stays on the device.
+ */
+export function attentionSync(q: DeviceTensor, k: DeviceTensor, v: DeviceTensor, options: AttentionOptions & { returnLse: true }): DeviceAttentionWithLse;
+export function attentionSync(q: DeviceTensor, k: DeviceTensor, v: DeviceTensor, options?: AttentionOptions): DeviceTensor;
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): AttentionWithLse;
 export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor;
-export function attentionSync(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Tensor | AttentionWithLse {
-  const { args, out, lse } = attentionArgs(q, k, v, options);
+export function attentionSync(
+  q: TensorLike | DeviceTensor,
+  k: TensorLike | DeviceTensor,
+  v: TensorLike | DeviceTensor,
+  options?: AttentionOptions,
+): Tensor | AttentionWithLse | DeviceTensor | DeviceAttentionWithLse {
+  if (runsOnCuda(q, k, v, options)) return cudaAttentionSync(q, k, v, options);
+  const { args, out, lse } = attentionArgs(q as TensorLike, k as TensorLike, v as TensorLike, options);
   callSync((a) => native().attentionSync(a), args);
   return lse ? { out, lse } : out;
 }
 
 /** Attention off the event loop; q, k and v stay referenced until the promise settles. */
+export function attention(q: DeviceTensor, k: DeviceTensor, v: DeviceTensor, options: AttentionOptions & { returnLse: true }): Promise<DeviceAttentionWithLse>;
+export function attention(q: DeviceTensor, k: DeviceTensor, v: DeviceTensor, options?: AttentionOptions): Promise<DeviceTensor>;
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options: AttentionOptions & { returnLse: true }): Promise<AttentionWithLse>;
 export function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor>;
-export async function attention(q: TensorLike, k: TensorLike, v: TensorLike, options?: AttentionOptions): Promise<Tensor | AttentionWithLse> {
-  const { args, out, lse } = attentionArgs(q, k, v, options);
+export async function attention(
+  q: TensorLike | DeviceTensor,
+  k: TensorLike | DeviceTensor,
+  v: TensorLike | DeviceTensor,
+  options?: AttentionOptions,
+): Promise<Tensor | AttentionWithLse | DeviceTensor | DeviceAttentionWithLse> {
+  if (runsOnCuda(q, k, v, options)) return cudaAttention(q, k, v, options);
+  const { args, out, lse } = attentionArgs(q as TensorLike, k as TensorLike, v as TensorLike, options);
   await callAsync((a) => native().attentionAsync(a), args);
   return lse ? { out, lse } : out;
 }

@@ -4,9 +4,9 @@
  */
 import { fromNative } from '../errors';
 
-export function callSync<A>(run: (args: A) => void, args: A): void {
+export function callSync<A, R = void>(run: (args: A) => R, args: A): R {
   try {
-    run(args);
+    return run(args);
   } catch (error) {
     throw fromNative(error);
   }

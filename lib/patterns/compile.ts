@@ -3,9 +3,11 @@
  * builds its tile plan in the addon once: per query tile (64 rows shaped by the pattern: grid
  * boxes for neighborhood, lines of the attended axes for axial), the key tiles that are full or
  * partial; empty tiles cost nothing. Pass the result as attention's `pattern` option to reuse it.
+ * On CUDA the plan is also uploaded once per device at its first use there (device-plans.ts).
  */
 import { fromNative } from '../errors';
 import { native } from '../native';
+import { releaseDevicePlans } from './device-plans';
 import { normalizePattern } from './index';
 import type { PatternShape } from './shape';
 import { readShape } from './shape';
@@ -49,6 +51,14 @@ export class CompiledPattern {
     } catch (error) {
       throw fromNative(error);
     }
+  }
+
+  /**
+   * Frees this plan's copies in GPU memory now (after any running call that uses them) rather
+   * than when this object is garbage-collected; a later CUDA call uploads the plan again.
+   */
+  releaseDeviceMemory(): void {
+    releaseDevicePlans(this);
   }
 }
 

@@ -2,15 +2,28 @@
 // d = 64 and 128, N = 512 .. 16384, causal and not. B * N = 16384 tokens and H = 2048 / d, so
 // every shape moves the same number of tokens and fills the GPU. Prints CSV to stdout:
 //   impl,dtype,head_dim,causal,batch,heads,seq,ms,tflops
-// FLOPs: 4 * B * H * N * N * D, halved for causal. Usage: tessera_cuda_bench [reps] [max_seq]
+// FLOPs: 4 * B * H * N * N * D, halved for causal.
+// With `patterns`, times the pattern attention instead (fp16 and bf16, H = 12, D = 64, B * N =
+// 16384 tokens): 2D neighborhood 7x7 on a 64x64 grid and 3D 3x7x7 on 8x32x32, each against the
+// dense kernel on the same buffers in the same run. Prints CSV:
+//   pattern,dtype,head_dim,batch,heads,seq,allowed_pairs,tile_pairs,ms,dense_ms,
+//   tflops_allowed,dense_tflops,rate_ratio
+// tflops_allowed counts 4 * B * H * D * (allowed pairs); rate_ratio = tflops_allowed /
+// dense_tflops (the speedup over dense divided by the FLOP bound dense pairs / allowed pairs).
+// Usage: tessera_cuda_bench [reps] [max_seq] [dense|patterns]
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cuda_test_util.h"
 #include "tessera/cuda_attention.h"
+#include "tessera/cuda_pattern.h"
+#include "tessera/pattern.h"
 
 namespace tessera {
 namespace cuda_test {
@@ -46,14 +59,16 @@ struct Shape {
   bool causal;
 };
 
-// Best time in ms of `reps` runs after kWarmup, or a negative value when a call failed.
-float time_kernel(const CudaAttentionParams& p, int reps, cudaEvent_t start, cudaEvent_t stop) {
+// Best time in ms of `reps` runs of `launch` after kWarmup, or a negative value when a call
+// failed.
+float time_kernel(const std::function<Status()>& launch, int reps, cudaEvent_t start,
+                  cudaEvent_t stop) {
   float best = -1.0f;
   for (int r = 0; r < kWarmup + reps; r++) {
     if (!cuda_ok(cudaEventRecord(start), "cudaEventRecord")) return -1.0f;
-    const Status status = cuda_flash_attention(p, nullptr);
+    const Status status = launch();
     if (!status.ok()) {
-      std::fprintf(stderr, "cuda_flash_attention: %s\n", status.message().c_str());
+      std::fprintf(stderr, "attention launch: %s\n", status.message().c_str());
       return -1.0f;
     }
     float ms = 0.0f;
@@ -67,26 +82,39 @@ float time_kernel(const CudaAttentionParams& p, int reps, cudaEvent_t start, cud
   return best;
 }
 
+// q, k, v, out: [B, N, H, D] contiguous, filled with uniform values in [-1, 1).
+struct BenchTensors {
+  DeviceBuffer q, k, v, out;
+  CudaAttentionParams params;
+};
+
+bool make_tensors(DType dtype, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,
+                  BenchTensors* t) {
+  const int64_t count = batch * seq * heads * head_dim;
+  const size_t bytes = static_cast<size_t>(count) * dtype_bytes(dtype);
+  if (!t->q.allocate(bytes) || !t->k.allocate(bytes) || !t->v.allocate(bytes) ||
+      !t->out.allocate(bytes) || !fill(t->q.get(), count, dtype, 1) ||
+      !fill(t->k.get(), count, dtype, 2) || !fill(t->v.get(), count, dtype, 3)) {
+    return false;
+  }
+  CudaAttentionParams& p = t->params;
+  p.dtype = dtype;
+  p.q = t->q.get(), p.k = t->k.get(), p.v = t->v.get(), p.out = t->out.get();
+  p.q_strides = p.k_strides = p.v_strides = p.out_strides =
+      Strides4{seq * heads * head_dim, heads * head_dim, head_dim, 1};
+  p.batch = batch, p.seq_q = p.seq_k = seq, p.heads = heads, p.head_dim = head_dim;
+  p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  return true;
+}
+
 bool bench_shape(const Shape& s, int reps, cudaEvent_t start, cudaEvent_t stop) {
   const int64_t heads = kHeadsTimesDim / s.head_dim;
   const int64_t batch = kTokens / s.seq > 0 ? kTokens / s.seq : 1;
-  const int64_t count = batch * s.seq * heads * s.head_dim;
-  DeviceBuffer q, k, v, out;
-  const size_t bytes = static_cast<size_t>(count) * dtype_bytes(s.dtype);
-  if (!q.allocate(bytes) || !k.allocate(bytes) || !v.allocate(bytes) || !out.allocate(bytes) ||
-      !fill(q.get(), count, s.dtype, 1) || !fill(k.get(), count, s.dtype, 2) ||
-      !fill(v.get(), count, s.dtype, 3)) {
-    return false;
-  }
-  CudaAttentionParams p;
-  p.dtype = s.dtype;
-  p.q = q.get(), p.k = k.get(), p.v = v.get(), p.out = out.get();
-  p.q_strides = p.k_strides = p.v_strides = p.out_strides =
-      Strides4{s.seq * heads * s.head_dim, heads * s.head_dim, s.head_dim, 1};
-  p.batch = batch, p.seq_q = p.seq_k = s.seq, p.heads = heads, p.head_dim = s.head_dim;
-  p.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-  p.causal = s.causal;
-  const float ms = time_kernel(p, reps, start, stop);
+  BenchTensors t;
+  if (!make_tensors(s.dtype, batch, s.seq, heads, s.head_dim, &t)) return false;
+  t.params.causal = s.causal;
+  const float ms =
+      time_kernel([&] { return cuda_flash_attention(t.params, nullptr); }, reps, start, stop);
   if (ms < 0.0f) return false;
   const double flops = 4.0 * batch * heads * static_cast<double>(s.seq) * s.seq * s.head_dim *
                        (s.causal ? 0.5 : 1.0);
@@ -98,6 +126,88 @@ bool bench_shape(const Shape& s, int reps, cudaEvent_t start, cudaEvent_t stop) 
   return true;
 }
 
+bool bench_dense(int reps, int64_t max_seq, cudaEvent_t start, cudaEvent_t stop) {
+  std::printf("impl,dtype,head_dim,causal,batch,heads,seq,ms,tflops\n");
+  bool ok = true;
+  for (DType dtype : {DType::kFloat16, DType::kBFloat16}) {
+    for (int64_t head_dim : {64, 128}) {
+      for (bool causal : {false, true}) {
+        for (int64_t seq = 512; seq <= max_seq; seq *= 2) {
+          ok = bench_shape(Shape{dtype, head_dim, seq, causal}, reps, start, stop) && ok;
+        }
+      }
+    }
+  }
+  return ok;
+}
+
+// ---- pattern attention against dense ----
+
+constexpr int64_t kPatternHeads = 12;
+constexpr int64_t kPatternHeadDim = 64;
+
+struct PatternShape {
+  std::string name;
+  std::vector<int64_t> grid, window;
+};
+
+PatternSpec neighborhood_spec(const PatternShape& shape) {
+  PatternSpec spec;
+  spec.type = PatternType::kNeighborhood;
+  spec.grid = shape.grid;
+  spec.window = shape.window;
+  spec.dilation.assign(shape.grid.size(), 1);
+  return spec;
+}
+
+bool bench_pattern(const PatternShape& shape, DType dtype, int reps, cudaEvent_t start,
+                   cudaEvent_t stop) {
+  int64_t seq = 1;
+  for (int64_t size : shape.grid) seq *= size;
+  const int64_t batch = kTokens / seq > 0 ? kTokens / seq : 1;
+  CompiledPattern plan;
+  CudaCompiledPattern device_plan;
+  Status status = compile_pattern(neighborhood_spec(shape), seq, seq, false, &plan);
+  if (status.ok()) status = upload_pattern(plan, &device_plan);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", shape.name.c_str(), status.message().c_str());
+    return false;
+  }
+  BenchTensors t;
+  if (!make_tensors(dtype, batch, seq, kPatternHeads, kPatternHeadDim, &t)) return false;
+  const float ms = time_kernel(
+      [&] { return cuda_pattern_attention(t.params, device_plan, nullptr); }, reps, start, stop);
+  const float dense_ms =
+      time_kernel([&] { return cuda_flash_attention(t.params, nullptr); }, reps, start, stop);
+  if (ms < 0.0f || dense_ms < 0.0f) return false;
+  const double per_pair = 4.0 * batch * kPatternHeads * kPatternHeadDim;
+  const double tflops = per_pair * plan.allowed_pairs / (ms * 1e-3) / 1e12;
+  const double dense_tflops = per_pair * static_cast<double>(seq) * seq / (dense_ms * 1e-3) / 1e12;
+  std::printf("%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%.4f,%.4f,%.2f,%.2f,%.3f\n", shape.name.c_str(),
+              dtype_name(dtype), static_cast<long long>(kPatternHeadDim),
+              static_cast<long long>(batch), static_cast<long long>(kPatternHeads),
+              static_cast<long long>(seq), static_cast<long long>(plan.allowed_pairs),
+              static_cast<long long>(device_plan.tile_pairs), ms, dense_ms, tflops, dense_tflops,
+              tflops / dense_tflops);
+  std::fflush(stdout);
+  return true;
+}
+
+bool bench_patterns(int reps, cudaEvent_t start, cudaEvent_t stop) {
+  std::printf(
+      "pattern,dtype,head_dim,batch,heads,seq,allowed_pairs,tile_pairs,ms,dense_ms,"
+      "tflops_allowed,dense_tflops,rate_ratio\n");
+  const PatternShape shapes[] = {{"neighborhood 2D 7x7 on 64x64", {64, 64}, {7, 7}},
+                                 {"neighborhood 3D 3x7x7 on 8x32x32", {8, 32, 32}, {3, 7, 7}}};
+  bool ok = true;
+  for (DType dtype : {DType::kFloat16, DType::kBFloat16}) {
+    for (const PatternShape& shape : shapes) {
+      ok = bench_pattern(shape, dtype, reps, start, stop) && ok;
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 }  // namespace cuda_test
 }  // namespace tessera
@@ -107,6 +217,11 @@ int main(int argc, char** argv) {
   using namespace tessera::cuda_test;
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
   const int64_t max_seq = argc > 2 ? std::atoll(argv[2]) : 16384;
+  const std::string mode = argc > 3 ? argv[3] : "dense";
+  if (mode != "dense" && mode != "patterns") {
+    std::fprintf(stderr, "usage: tessera_cuda_bench [reps] [max_seq] [dense|patterns]\n");
+    return 2;
+  }
   int devices = 0;
   const cudaError_t err = cudaGetDeviceCount(&devices);
   if (err != cudaSuccess || devices == 0) {
@@ -119,17 +234,8 @@ int main(int argc, char** argv) {
       !cuda_ok(cudaEventCreate(&stop), "cudaEventCreate")) {
     return 1;
   }
-  std::printf("impl,dtype,head_dim,causal,batch,heads,seq,ms,tflops\n");
-  bool ok = true;
-  for (DType dtype : {DType::kFloat16, DType::kBFloat16}) {
-    for (int64_t head_dim : {64, 128}) {
-      for (bool causal : {false, true}) {
-        for (int64_t seq = 512; seq <= max_seq; seq *= 2) {
-          ok = bench_shape(Shape{dtype, head_dim, seq, causal}, reps, start, stop) && ok;
-        }
-      }
-    }
-  }
+  const bool ok =
+      mode == "dense" ? bench_dense(reps, max_seq, start, stop) : bench_patterns(reps, start, stop);
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   return ok ? 0 : 1;

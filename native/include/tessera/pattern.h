@@ -68,6 +68,30 @@ constexpr int64_t kPatternTileRows = 64;
 constexpr int64_t kPatternBlockTiles = 6;
 constexpr int64_t kPatternTileKeys = 96;
 
+// A neighborhood pattern in the form the direct kernel (cpu/neighborhood_attention_simd.h)
+// walks: the grid is cut into lines along its last axis; every query of a line sees the same
+// key lines (lines whose coordinates on the other axes are in its window), and inside a key
+// line the columns col_start[x] + s * dilation for s < col_count[x] (x: the query's column).
+// Lines are processed in groups of up to kNeighborhoodGroup neighbours that share most key lines.
+constexpr int64_t kNeighborhoodGroup = 3;
+
+struct NeighborhoodPlan {
+  int64_t offset = 0;              // first grid position; the positions outside the grid are global
+  int64_t line_length = 0;         // L, the last grid axis
+  int64_t lines = 0;               // prod(grid) / L
+  int64_t dilation = 1;            // dilation of the last axis
+  int64_t window = 1;              // window of the last axis
+  int64_t cache_lines = 0;         // key lines that must be resident at once (the widest group)
+  int64_t max_key_lines = 0;       // most key lines of one query line
+  std::vector<int32_t> col_start;  // [L] first key column of column x's window
+  std::vector<int32_t> col_count;  // [L] key columns in column x's window
+  std::vector<int64_t> key_line_start;  // [lines + 1] into key_lines
+  std::vector<int32_t> key_lines;       // per query line, its key lines, ascending
+  std::vector<int32_t> groups;          // first line of each group (the others follow it)
+  std::vector<uint8_t> group_lines;     // [groups] lines in the group
+  int64_t first_outside_tile = 0;       // query tiles from here on hold the rows outside the grid
+};
+
 struct CompiledPattern {
   int64_t seq_q = 0, seq_k = 0;
   bool causal = false;
@@ -77,7 +101,10 @@ struct CompiledPattern {
   std::vector<int32_t> positions;  // index lists of segments with list >= 0
   std::vector<uint64_t> masks;     // mask words of partial key tiles
   int64_t allowed_pairs = 0;       // pairs the pattern (with causal) allows
-  int64_t computed_pairs = 0;      // pairs the kernel computes (rows x keys of kept tiles)
+  int64_t computed_pairs = 0;      // pairs the SIMD kernels compute (tiles: rows x keys)
+  // Set (non-null) when the SIMD kernels run the grid rows with the direct neighborhood kernel;
+  // the query tiles still serve the scalar kernel and the rows outside the grid.
+  std::shared_ptr<const NeighborhoodPlan> neighborhood;
 
   int64_t position(const Segment& s, int64_t k) const {
     return s.list >= 0 ? positions[s.list + k] : s.first + k * s.step;

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "common/grid.h"
+#include "common/neighborhood_plan.h"
 #include "tessera/pattern.h"
 
 namespace tessera {
@@ -445,6 +446,7 @@ Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bo
     builder.add_query_tile(rows);
   }
   builder.make_blocks();
+  plan_neighborhood(spec, out);
   return Status::Ok();
 }
 

@@ -99,9 +99,11 @@ Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
   switch (isa) {
 #if defined(TESSERA_X86)
     case Isa::kAvx512:
-      return pattern_attention_avx512(p, plan, opts.max_threads);
+      return plan.neighborhood ? neighborhood_attention_avx512(p, plan, opts.max_threads)
+                               : pattern_attention_avx512(p, plan, opts.max_threads);
     case Isa::kAvx2:
-      return pattern_attention_avx2(p, plan, opts.max_threads);
+      return plan.neighborhood ? neighborhood_attention_avx2(p, plan, opts.max_threads)
+                               : pattern_attention_avx2(p, plan, opts.max_threads);
 #endif
     default:
       pattern_attention_reference(p, plan, opts.max_threads);

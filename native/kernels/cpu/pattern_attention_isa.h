@@ -11,4 +11,10 @@ Status pattern_attention_avx512(const AttentionParams& p, const CompiledPattern&
 Status pattern_attention_avx2(const AttentionParams& p, const CompiledPattern& plan,
                               int max_threads);
 
+// The direct neighborhood kernel (plan.neighborhood set), same shapes.
+Status neighborhood_attention_avx512(const AttentionParams& p, const CompiledPattern& plan,
+                                     int max_threads);
+Status neighborhood_attention_avx2(const AttentionParams& p, const CompiledPattern& plan,
+                                   int max_threads);
+
 }  // namespace tessera
