@@ -84,18 +84,20 @@ struct Avx512 {
         _mm512_cmp_ps_mask(x, _mm512_set1_ps(-__builtin_inff()), _CMP_EQ_OQ), x, zero());
   }
 
-  // 2^x; exactly 0 for x <= -160 (and for -inf), relative error ~1e-7 elsewhere (x <= 0;
-  // results below 2^-126 are denormal). vscalefps applies the integral part, so the exponent
-  // bits are never assembled by hand.
+  // 2^x; exactly 0 for x < -125 (and for -inf), relative error ~1e-7 elsewhere (x <= 0).
+  // vscalefps applies 2^n; the lanes below -125 are zeroed by its mask instead of underflowing,
+  // because an underflowing (denormal) result costs a microcode assist per lane: masked keys
+  // (-inf) would pay it for every element.
   static V exp2(V x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-160.0f));
+    const __mmask16 normal = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-125.0f), _CMP_GE_OQ);
+    x = _mm512_max_ps(x, _mm512_set1_ps(-125.0f));
     const V n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const V f = _mm512_sub_ps(x, n);  // [-0.5, 0.5]
     V p = _mm512_set1_ps(exp2_poly::kC[exp2_poly::kDegree]);
     for (int i = exp2_poly::kDegree - 1; i >= 0; i--) {
       p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(exp2_poly::kC[i]));
     }
-    return _mm512_scalef_ps(p, n);
+    return _mm512_maskz_scalef_ps(normal, p, n);
   }
 };
 
