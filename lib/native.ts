@@ -25,13 +25,8 @@ export interface CpuInfo {
   isa: Exclude<IsaName, 'auto'>;
 }
 
-/** Arguments of the attention kernels; sizes and strides in elements. */
-export interface NativeAttentionArgs {
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  out: Float32Array;
-  lse: Float32Array | null;
+/** The sizes, strides (in elements) and options every attention op takes, CPU or CUDA. */
+export interface AttentionShapeArgs {
   keyLengths: Int32Array | null;
   batch: number;
   seqQ: number;
@@ -44,6 +39,15 @@ export interface NativeAttentionArgs {
   outStrides: number[];
   scale: number;
   causal: boolean;
+}
+
+/** Arguments of the attention kernels; sizes and strides in elements. */
+export interface NativeAttentionArgs extends AttentionShapeArgs {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  out: Float32Array;
+  lse: Float32Array | null;
   isa: IsaName;
   /** 0: the pool's default. */
   threads: number;
@@ -224,25 +228,13 @@ export interface NativeUploadPatternArgs {
  * Arguments of the CUDA attention op: q, k, v, out (and lse) are all device handles of one
  * dtype on `device`, or all host Float32Arrays (copied in and out, computed in fp32).
  */
-export interface NativeCudaAttentionArgs {
+export interface NativeCudaAttentionArgs extends AttentionShapeArgs {
   q: Float32Array | DeviceHandle;
   k: Float32Array | DeviceHandle;
   v: Float32Array | DeviceHandle;
   out: Float32Array | DeviceHandle;
   /** [B, H, Nq] contiguous fp32. */
   lse: Float32Array | DeviceHandle | null;
-  keyLengths: Int32Array | null;
-  batch: number;
-  seqQ: number;
-  seqK: number;
-  heads: number;
-  headDim: number;
-  qStrides: number[];
-  kStrides: number[];
-  vStrides: number[];
-  outStrides: number[];
-  scale: number;
-  causal: boolean;
   /** The CUDA device index. */
   device: number;
   /** A plan from uploadPattern on `device` for (seqQ, seqK, causal); absent for dense attention. */

@@ -116,6 +116,11 @@ struct CompiledPattern {
 Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
                        CompiledPattern* out);
 
+// Whether a plan compiled for (plan_q, plan_k, plan_causal) serves attention over (seq_q, seq_k,
+// causal); names the mismatch when not. Shared by the CPU and CUDA pattern kernels.
+Status check_plan_fits(int64_t plan_q, int64_t plan_k, bool plan_causal, int64_t seq_q,
+                       int64_t seq_k, bool causal);
+
 // Attention under a compiled pattern; key lengths (p.key_lengths) still apply per batch.
 //   q: [B, Nq, H, D], k/v: [B, Nk, H, D], out: [B, Nq, H, D], lse: [B, H, Nq]
 Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,

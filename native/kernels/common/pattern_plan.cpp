@@ -3,6 +3,7 @@
 // (with per-key masks) by the exact predicate; tiles without an allowed pair are dropped.
 #include <algorithm>
 #include <numeric>
+#include <string>
 
 #include "common/grid.h"
 #include "common/neighborhood_plan.h"
@@ -447,6 +448,20 @@ Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bo
   }
   builder.make_blocks();
   plan_neighborhood(spec, out);
+  return Status::Ok();
+}
+
+Status check_plan_fits(int64_t plan_q, int64_t plan_k, bool plan_causal, int64_t seq_q,
+                       int64_t seq_k, bool causal) {
+  if (plan_q != seq_q || plan_k != seq_k) {
+    return Status::Invalid("pattern: compiled for Nq = " + std::to_string(plan_q) + ", Nk = " +
+                           std::to_string(plan_k) + ", used with Nq = " + std::to_string(seq_q) +
+                           ", Nk = " + std::to_string(seq_k));
+  }
+  if (plan_causal != causal) {
+    return Status::Invalid("causal: the pattern was compiled with causal = " +
+                           std::string(plan_causal ? "true" : "false"));
+  }
   return Status::Ok();
 }
 

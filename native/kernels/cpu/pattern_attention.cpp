@@ -1,6 +1,5 @@
 // pattern_attention(): checks the parameters against the plan, then runs the kernel chosen for
 // the ISA; and the scalar kernel that walks the plan row by row.
-#include <string>
 #include <vector>
 
 #include "cpu/attention_common.h"
@@ -63,19 +62,6 @@ void reference_tile(const AttentionParams& p, const CompiledPattern& plan, int64
   }
 }
 
-Status check_plan(const AttentionParams& p, const CompiledPattern& plan) {
-  if (plan.seq_q != p.seq_q || plan.seq_k != p.seq_k) {
-    return Status::Invalid("pattern: compiled for Nq = " + std::to_string(plan.seq_q) +
-                           ", Nk = " + std::to_string(plan.seq_k) + ", used with Nq = " +
-                           std::to_string(p.seq_q) + ", Nk = " + std::to_string(p.seq_k));
-  }
-  if (plan.causal != p.causal) {
-    return Status::Invalid("causal: the pattern was compiled with causal = " +
-                           std::string(plan.causal ? "true" : "false"));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 // q: [B, Nq, H, D], k/v: [B, Nk, H, D], out: [B, Nq, H, D], lse: [B, H, Nq]
@@ -93,7 +79,9 @@ Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
                          const RunOptions& opts) {
   Isa isa = Isa::kScalar;
   Status status = check_attention_params(p);
-  if (status.ok()) status = check_plan(p, plan);
+  if (status.ok()) {
+    status = check_plan_fits(plan.seq_q, plan.seq_k, plan.causal, p.seq_q, p.seq_k, p.causal);
+  }
   if (status.ok()) status = choose_isa(opts, &isa);
   if (!status.ok()) return status;
   switch (isa) {

@@ -63,15 +63,9 @@ void copy_array(const std::vector<T>& values, size_t offset, std::vector<uint8_t
 }
 
 Status check_plan(const CudaAttentionParams& p, const CudaCompiledPattern& plan) {
-  if (plan.seq_q != p.seq_q || plan.seq_k != p.seq_k) {
-    return Status::Invalid("pattern: compiled for Nq = " + std::to_string(plan.seq_q) +
-                           ", Nk = " + std::to_string(plan.seq_k) + ", used with Nq = " +
-                           std::to_string(p.seq_q) + ", Nk = " + std::to_string(p.seq_k));
-  }
-  if (plan.causal != p.causal) {
-    return Status::Invalid("causal: the pattern was compiled with causal = " +
-                           std::string(plan.causal ? "true" : "false"));
-  }
+  const Status fits =
+      check_plan_fits(plan.seq_q, plan.seq_k, plan.causal, p.seq_q, p.seq_k, p.causal);
+  if (!fits.ok()) return fits;
   if (!plan.storage)
     return Status::Invalid("pattern: the plan is not on the device (upload_pattern)");
   return Status::Ok();
