@@ -5,6 +5,7 @@
  * that report them.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { median } from './measure';
 import type { Column } from './table';
@@ -33,11 +34,24 @@ export async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** `runs` timed calls of each engine, interleaved (engine 0, engine 1, ..., engine 0, ...): a summary per engine. */
+/**
+ * Idle time before every timed run of interleavedRuns: after a run each engine's worker threads
+ * spin for a while (onnxruntime's by default, tessera's up to 200 us) and would otherwise take a
+ * core from the other engine's next run.
+ */
+export const INTERLEAVE_GAP_MS = 30;
+
+/**
+ * `runs` timed calls of each engine, interleaved (engine 0, engine 1, ..., engine 0, ...), each
+ * after INTERLEAVE_GAP_MS idle: a summary per engine.
+ */
 export async function interleavedRuns(runs: number, engines: readonly (() => Promise<unknown>)[]): Promise<LatencySummary[]> {
   const times = engines.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    for (let e = 0; e < engines.length; e++) times[e].push(await timed(engines[e]));
+    for (let e = 0; e < engines.length; e++) {
+      await sleep(INTERLEAVE_GAP_MS);
+      times[e].push(await timed(engines[e]));
+    }
   }
   return times.map(summarizeTimes);
 }

@@ -7,7 +7,7 @@ import { hostInfo } from '../bench/attention-suite';
 import type { LinePlotOptions, PlotSeries } from '../bench/line-plot';
 import { writeLinePlot } from '../bench/line-plot';
 import { ortStatus } from '../bench/ort-runtime';
-import { COMPARISON_COLUMNS, comparisonCells } from '../bench/interleaved';
+import { COMPARISON_COLUMNS, INTERLEAVE_GAP_MS, comparisonCells } from '../bench/interleaved';
 import type { TableFormat } from '../bench/table';
 import { renderTable } from '../bench/table';
 import type { AttentionKind, CurvePoint, TimesformerModelRow } from '../bench/timesformer-suite';
@@ -201,7 +201,7 @@ async function run(args: string[], io: CommandIo): Promise<number> {
       [
         heading('TimeSformer-base end to end: tessera vs onnxruntime-node'),
         '',
-        `${bullet}TimeSformer-base ${base.frames} x ${base.image[0]} x ${base.image[1]}, batch ${batch}, fp32, synthetic weights; tessera ${info.threads} threads (${info.isa}), onnxruntime ${ortThreads} intra-op threads, median of ${runs} interleaved runs after 1 warm-up`,
+        `${bullet}TimeSformer-base ${base.frames} x ${base.image[0]} x ${base.image[1]}, batch ${batch}, fp32, synthetic weights; tessera ${info.threads} threads (${info.isa}), onnxruntime ${ortThreads} intra-op threads, median of ${runs} interleaved runs (${INTERLEAVE_GAP_MS} ms idle before each) after 1 warm-up`,
         machine,
         '',
         modelTable(rows, format),

@@ -4,7 +4,7 @@
  */
 import { hostInfo } from '../bench/attention-suite';
 import { ortStatus } from '../bench/ort-runtime';
-import { COMPARISON_COLUMNS, comparisonCells } from '../bench/interleaved';
+import { COMPARISON_COLUMNS, INTERLEAVE_GAP_MS, comparisonCells } from '../bench/interleaved';
 import type { TableFormat } from '../bench/table';
 import { renderTable } from '../bench/table';
 import type { ViTBenchRow } from '../bench/vit-suite';
@@ -75,7 +75,7 @@ async function run(args: string[], io: CommandIo): Promise<number> {
   const bullet = format === 'markdown' ? '- ' : '';
   io.out(
     [
-      `${bullet}ViT-B/16 224x224 fp32, tessera ${info.threads} threads (${info.isa}), onnxruntime ${ortThreads} intra-op threads, median of ${runs} interleaved runs after 1 warm-up`,
+      `${bullet}ViT-B/16 224x224 fp32, tessera ${info.threads} threads (${info.isa}), onnxruntime ${ortThreads} intra-op threads, median of ${runs} interleaved runs (${INTERLEAVE_GAP_MS} ms idle before each) after 1 warm-up`,
       `${bullet}${host.cpu} (${host.cores} cores), ${host.platform}, node ${host.node}, load average ${host.loadAverage.toFixed(2)} at start`,
       '',
       table(rows, format),

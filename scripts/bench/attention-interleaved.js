@@ -7,11 +7,10 @@
 //   node scripts/bench/attention-interleaved.js [--sizes 1024,4096,16384] [--runs 9] [--threads 2]
 //                                               [--heads 12] [--dim 64]
 const os = require('node:os');
-const { setTimeout: sleep } = require('node:timers/promises');
 const { ENGINES } = require('../../dist/bench/engines');
 const { attentionFlops } = require('../../dist/bench/attention-case');
 const { syntheticInputs } = require('../../dist/bench/synthetic');
-const { summarizeTimes, timed } = require('../../dist/bench/interleaved');
+const { INTERLEAVE_GAP_MS, interleavedRuns } = require('../../dist/bench/interleaved');
 const { native } = require('../../dist/native');
 
 function option(name, fallback) {
@@ -24,22 +23,6 @@ const threads = Number(option('threads', String(os.availableParallelism())));
 const heads = Number(option('heads', '12'));
 const headDim = Number(option('dim', '64'));
 const SEED = 1;
-// Idle time before every timed run: each engine's worker threads spin for a while after a run
-// (onnxruntime's by default, tessera's for up to 200 us) and would otherwise take a core from
-// the other engine's next run.
-const GAP_MS = 30;
-
-/** `runs` rounds of every engine in turn, each run after GAP_MS idle: a summary per engine. */
-async function interleavedWithGaps(engines) {
-  const times = engines.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    for (let e = 0; e < engines.length; e++) {
-      await sleep(GAP_MS);
-      times[e].push(await timed(engines[e]));
-    }
-  }
-  return times.map(summarizeTimes);
-}
 
 /** Both engines loaded on the same inputs, one warm-up each, then `runs` interleaved runs. */
 async function measure(seq) {
@@ -49,7 +32,7 @@ async function measure(seq) {
   const ort = await ENGINES['ort-mha'].load(c, inputs, threads);
   await tessera.run();
   await ort.run();
-  const [t, o] = await interleavedWithGaps([tessera.run, ort.run]);
+  const [t, o] = await interleavedRuns(runs, [tessera.run, ort.run]);
   const gflop = attentionFlops(c) / 1e9;
   return { seq, t, o, gflop, ortDetail: ort.detail };
 }
@@ -58,7 +41,7 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
 
 async function main() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`attention B=1 H=${heads} D=${headDim}, ${threads} threads, tessera ${native().cpuInfo().isa}, ` + `median / best of ${runs} interleaved runs (${GAP_MS} ms idle before each) after 1 warm-up each; ${cpu}, load average ${os.loadavg()[0].toFixed(2)} at start`);
+  console.log(`attention B=1 H=${heads} D=${headDim}, ${threads} threads, tessera ${native().cpuInfo().isa}, ` + `median / best of ${runs} interleaved runs (${INTERLEAVE_GAP_MS} ms idle before each) after 1 warm-up each; ${cpu}, load average ${os.loadavg()[0].toFixed(2)} at start`);
   console.log();
   console.log(row(['N', 'tessera ms (median / best)', 'ORT MHA ms (median / best)', 'tessera GFLOP/s', 'ORT GFLOP/s', 'speed tessera/ORT (medians)']));
   console.log(row(['---:', '---:', '---:', '---:', '---:', '---:']));
