@@ -6,8 +6,8 @@
 #include <string>
 
 #include "cuda/attention_fp32.cuh"
-#include "cuda/cuda_status.h"
 #include "cuda/flash_attention_launch.h"
+#include "cuda/kernel_launch.cuh"
 
 namespace tessera {
 namespace cuda_detail {
@@ -83,15 +83,9 @@ template <int kD>
 Status launch_fp32(const CudaAttentionParams& p, cudaStream_t stream) {
   const auto kernel = flash_attention_fp32_kernel<kD>;
   const size_t smem = Fp32Tile<kD>::smem_bytes(kBlockRows);
-  Status status =
-      check_cuda("cudaFuncSetAttribute(flash_attention_fp32)",
-                 cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                      static_cast<int>(smem)));
-  if (!status.ok()) return status;
   const dim3 grid(static_cast<unsigned>((p.seq_q + kBlockRows - 1) / kBlockRows),
                   static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-  kernel<<<grid, kThreads, smem, stream>>>(p);
-  return check_launch("launch of flash_attention_fp32");
+  return launch_kernel("flash_attention_fp32", kernel, grid, kThreads, smem, stream, p);
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "cuda/attention_mma.cuh"
-#include "cuda/cuda_status.h"
 #include "cuda/flash_attention_launch.h"
+#include "cuda/kernel_launch.cuh"
 
 namespace tessera {
 namespace cuda_detail {
@@ -121,15 +121,10 @@ template <typename T, int kD>
 Status launch_mma(const CudaAttentionParams& p, bool vector_loads, cudaStream_t stream) {
   const auto kernel = flash_attention_mma_kernel<T, kD>;
   const size_t smem = MmaTile<kD>::kSmemBytes;
-  Status status =
-      check_cuda("cudaFuncSetAttribute(flash_attention_mma)",
-                 cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                      static_cast<int>(smem)));
-  if (!status.ok()) return status;
   const dim3 grid(static_cast<unsigned>((p.seq_q + kMmaBlockRows - 1) / kMmaBlockRows),
                   static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-  kernel<<<grid, kMmaThreads, smem, stream>>>(p, vector_loads);
-  return check_launch("launch of flash_attention_mma");
+  return launch_kernel("flash_attention_mma", kernel, grid, kMmaThreads, smem, stream, p,
+                       vector_loads);
 }
 
 template <typename T>

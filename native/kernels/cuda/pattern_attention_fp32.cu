@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cuda/attention_fp32.cuh"
-#include "cuda/cuda_status.h"
+#include "cuda/kernel_launch.cuh"
 #include "cuda/pattern_attention_launch.h"
 #include "cuda/pattern_device.cuh"
 
@@ -96,15 +96,9 @@ Status launch_pattern_fp32(const CudaAttentionParams& p, const PatternView& plan
                            cudaStream_t stream) {
   const auto kernel = pattern_attention_fp32_kernel<kD>;
   const size_t smem = Fp32Tile<kD>::smem_bytes(kBlockRows);
-  Status status =
-      check_cuda("cudaFuncSetAttribute(pattern_attention_fp32)",
-                 cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                      static_cast<int>(smem)));
-  if (!status.ok()) return status;
   const dim3 grid(static_cast<unsigned>(plan.query_tile_count), static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
-  kernel<<<grid, kThreads, smem, stream>>>(p, plan);
-  return check_launch("launch of pattern_attention_fp32");
+  return launch_kernel("pattern_attention_fp32", kernel, grid, kThreads, smem, stream, p, plan);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "cuda/attention_mma.cuh"
-#include "cuda/cuda_status.h"
+#include "cuda/kernel_launch.cuh"
 #include "cuda/pattern_attention_launch.h"
 #include "cuda/pattern_device.cuh"
 
@@ -138,15 +138,10 @@ Status launch_pattern_mma(const CudaAttentionParams& p, const PatternView& plan,
                           cudaStream_t stream) {
   const auto kernel = pattern_attention_mma_kernel<T, kD>;
   const size_t smem = PatternMmaTile<kD>::kSmemBytes;
-  Status status =
-      check_cuda("cudaFuncSetAttribute(pattern_attention_mma)",
-                 cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                      static_cast<int>(smem)));
-  if (!status.ok()) return status;
   const dim3 grid(static_cast<unsigned>(plan.query_tile_count), static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
-  kernel<<<grid, kMmaThreads, smem, stream>>>(p, plan, vector_loads);
-  return check_launch("launch of pattern_attention_mma");
+  return launch_kernel("pattern_attention_mma", kernel, grid, kMmaThreads, smem, stream, p, plan,
+                       vector_loads);
 }
 
 template <typename T>
