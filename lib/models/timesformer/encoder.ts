@@ -11,15 +11,16 @@
 import { MultiHeadAttention } from '../../nn/attention';
 import type { BlockBuffers } from '../../nn/block';
 import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
-import { classTokenRow, emitClassTokens } from '../../nn/class-token';
+import { emitClassTokens } from '../../nn/class-token';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Mlp } from '../../nn/mlp';
-import { PatchEmbed } from '../../nn/patch-embed';
+import type { PatchEmbed } from '../../nn/patch-embed';
 import { nearestGrid } from '../../nn/position';
 import type { Program } from '../../nn/program';
 import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import { Tensor } from '../../tensor';
+import { loadPatchEmbeddings } from '../patch-embeddings';
 import type { TimesformerConfig } from './config';
 import type { DividedBuffers } from './divided-block';
 import { DividedSpaceTimeBlock } from './divided-block';
@@ -59,10 +60,7 @@ export class TimesformerEncoder {
   static load(config: TimesformerConfig, weights: Weights): TimesformerEncoder {
     const c = config;
     const h = c.hiddenSize;
-    const patches = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);
-    const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
-    const positions = weights.get('embeddings.position_embeddings', [1, patches + 1, h]).data.slice(0, (patches + 1) * h);
-    const cls = classTokenRow(weights.get('embeddings.cls_token', [1, 1, h]).data.subarray(0, h), positions);
+    const { patchEmbed, positions, cls } = loadPatchEmbeddings(c, weights);
     const time = c.attentionType === 'space_only' ? null : weights.get('embeddings.time_embeddings', [1, c.numFrames, h]).data.slice(0, c.numFrames * h);
     const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
     const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);

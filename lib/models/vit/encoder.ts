@@ -8,15 +8,16 @@
 import { MultiHeadAttention } from '../../nn/attention';
 import type { BlockBuffers } from '../../nn/block';
 import { TransformerBlock, allocateBlockBuffers } from '../../nn/block';
-import { classTokenRow, emitClassTokens } from '../../nn/class-token';
+import { emitClassTokens } from '../../nn/class-token';
 import { LayerNorm } from '../../nn/layer-norm';
 import { Mlp } from '../../nn/mlp';
-import { PatchEmbed } from '../../nn/patch-embed';
+import type { PatchEmbed } from '../../nn/patch-embed';
 import { interpolateGrid2d } from '../../nn/position';
 import type { Program } from '../../nn/program';
 import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { TensorLike } from '../../tensor';
+import { loadPatchEmbeddings } from '../patch-embeddings';
 import type { ViTConfig } from './config';
 
 /** Reads one encoder layer (weights scoped to `encoder.layer.<i>.`). */
@@ -55,13 +56,9 @@ export class ViTEncoder {
   /** Weights named like Hugging Face's ViTModel under `weights`' prefix ('' or 'vit.'). */
   static load(config: ViTConfig, weights: Weights, loadBlock: BlockLoader = loadViTBlock): ViTEncoder {
     const c = config;
-    const h = c.hiddenSize;
-    const count = Math.floor(c.imageSize[0] / c.patchSize[0]) * Math.floor(c.imageSize[1] / c.patchSize[1]);
-    const patchEmbed = PatchEmbed.load(weights, 'embeddings.patch_embeddings.projection', c.numChannels, h, c.patchSize);
-    const positions = weights.get('embeddings.position_embeddings', [1, count + 1, h]).data.slice(0, (count + 1) * h);
-    const cls = classTokenRow(weights.get('embeddings.cls_token', [1, 1, h]).data.subarray(0, h), positions);
+    const { patchEmbed, positions, cls } = loadPatchEmbeddings(c, weights);
     const blocks = Array.from({ length: c.numHiddenLayers }, (_, i) => loadBlock(weights.scope(`encoder.layer.${i}.`), c, i));
-    const norm = LayerNorm.load(weights, 'layernorm', h, c.layerNormEps);
+    const norm = LayerNorm.load(weights, 'layernorm', c.hiddenSize, c.layerNormEps);
     return new ViTEncoder(config, patchEmbed, cls, positions, blocks, norm);
   }
 
