@@ -34,7 +34,7 @@ async function measure(seq) {
   await ort.run();
   const [t, o] = await interleavedRuns(runs, [tessera.run, ort.run]);
   const gflop = attentionFlops(c) / 1e9;
-  return { seq, t, o, gflop, ortDetail: ort.detail };
+  return { seq, t, o, gflop };
 }
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
