@@ -70,7 +70,7 @@ export { ImageProcessorConfig, MAX_IMAGE_SIDE } from './preprocess/image-config'
 export type { PreprocessorConfigJson, ImageSize, Resample } from './preprocess/image-config';
 export { decodeImage, DEFAULT_MAX_INPUT_PIXELS } from './preprocess/decode';
 export type { DecodeOptions } from './preprocess/decode';
-export { resizeImage } from './preprocess/resize';
+export { resizeImage, resizeImageSync } from './preprocess/resize';
 export { rescaleAndNormalize } from './preprocess/normalize';
 export { toRgb } from './preprocess/raw-image';
 export type { RawImage, RgbImage, Channels } from './preprocess/raw-image';

@@ -113,6 +113,25 @@ export interface NativeAddArgs {
   threads: number;
 }
 
+/**
+ * resampleAxis: one fixed-point pass of an 8-bit resize (native/include/tessera/resample.h):
+ * src [outer, inSize, inner] -> out [outer, outSize, inner]; output index i reads taps[i]
+ * inputs from first[i] with weights[i * stride + t] (22 fraction bits).
+ */
+export interface NativeResampleArgs {
+  src: Uint8Array;
+  out: Uint8Array;
+  outer: number;
+  inSize: number;
+  outSize: number;
+  inner: number;
+  first: Int32Array;
+  taps: Int32Array;
+  weights: Int32Array;
+  stride: number;
+  threads: number;
+}
+
 /** packMatrix: W[k, j] = weight[k * strideK + j * strideN] (element strides). */
 export interface NativePackMatrixArgs {
   weight: Float32Array;
@@ -172,6 +191,8 @@ export interface NativeBinding {
   patchifyAsync(args: NativePatchifyArgs): Promise<void>;
   addSync(args: NativeAddArgs): void;
   addAsync(args: NativeAddArgs): Promise<void>;
+  resampleAxisSync(args: NativeResampleArgs): void;
+  resampleAxisAsync(args: NativeResampleArgs): Promise<void>;
   /** spec: a normalized PatternSpec from lib/patterns. */
   compilePattern(spec: unknown, sizes: { seqQ: number; seqK: number; causal: boolean }): NativeCompiledPattern;
   /**

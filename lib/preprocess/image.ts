@@ -5,8 +5,8 @@
  *   1. file path or encoded bytes: decode to RGB with sharp, off the event loop (decode.ts);
  *      raw pixels { data, width, height, channels }: convert to RGB (raw-image.ts)
  *   2. if do_resize: resize to size ({ height, width }, or { shortest_edge } keeping the aspect
- *      ratio: resizeOutputSize in image-config.ts) with PIL's BILINEAR / BICUBIC arithmetic
- *      (resize.ts)
+ *      ratio: resizeOutputSize in image-config.ts) with PIL's BILINEAR / BICUBIC arithmetic, in
+ *      the native addon off the event loop (resize.ts)
  *   3. if do_center_crop: crop crop_size out of the middle, zero-padding where the image is
  *      smaller (crop.ts)
  *   4. rescale and normalize in float32, channels first (normalize.ts)
@@ -66,10 +66,10 @@ export async function loadImage(input: ImageInput, options: DecodeOptions = {}):
   return load(checked, checkDecodeOptions(options));
 }
 
-/** Resize (do_resize) then center crop (do_center_crop), in HF's order; `name` is the input's. */
-function resizeAndCrop(image: RgbImage, config: ImageProcessorConfig, name: string): RgbImage {
+/** Resize (do_resize, off the event loop) then center crop (do_center_crop), in HF's order; `name` is the input's. */
+async function resizeAndCrop(image: RgbImage, config: ImageProcessorConfig, name: string): Promise<RgbImage> {
   let out = image;
-  if (config.doResize) out = resizeImage(out, resizeOutputSize(out, config.size, name), config.resample);
+  if (config.doResize) out = await resizeImage(out, resizeOutputSize(out, config.size, name), config.resample);
   if (config.doCenterCrop) out = centerCrop(out, config.cropSize);
   return out;
 }

@@ -13,8 +13,14 @@
  *   output  clamp(floor((2^21 + sum of input * weight) / 2^22), 0, 255): uint8 after each pass
  * The double-precision steps are evaluated in the same order as PIL's C code, so the weights
  * and therefore the output bytes are identical (checked against Pillow 9.4 in the tests).
+ * The weights are computed here; the passes run in the native addon (resampleAxis,
+ * native/kernels/cpu/resample.cpp) on the shared thread pool, off the event loop for
+ * resizeImage. test/reference/resize.ts holds the same passes in TypeScript, the oracle.
  */
 import { ArgumentError } from '../errors';
+import type { NativeResampleArgs } from '../native';
+import { native } from '../native';
+import { callAsync, callSync } from '../ops/call';
 import { checkOneOf } from '../ops/validate';
 import { describeValue } from './describe';
 import type { ImageSize, Resample } from './image-config';
@@ -49,12 +55,11 @@ const FILTERS: Readonly<Record<Resample, Filter>> = {
 };
 
 /** Fraction bits of the fixed-point weights: 32 bits less 8 for the pixel and 2 of headroom. */
-const PRECISION_BITS = 22;
+export const PRECISION_BITS = 22;
 const ONE = 2 ** PRECISION_BITS;
-const HALF = 2 ** (PRECISION_BITS - 1);
 
 /** The taps of one axis: output index i reads taps[i] inputs from first[i] with weights[i * stride + t]. */
-interface AxisWeights {
+export interface AxisWeights {
   readonly first: Int32Array;
   readonly taps: Int32Array;
   /** Fixed-point weights: [outSize, stride]. */
@@ -68,7 +73,8 @@ function toFixedPoint(weight: number): number {
 }
 
 /** The weights for resampling an axis of inSize pixels to outSize pixels (PIL's precompute_coeffs). */
-function axisWeights(inSize: number, outSize: number, filter: Filter): AxisWeights {
+export function axisWeights(inSize: number, outSize: number, resample: Resample): AxisWeights {
+  const filter = FILTERS[resample];
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
@@ -95,36 +101,6 @@ function axisWeights(inSize: number, outSize: number, filter: Filter): AxisWeigh
   return { first, taps, weights, stride };
 }
 
-/** A fixed-point sum back to a byte: floor(sum / 2^22) clamped to 0..255. */
-function toByte(sum: number): number {
-  const value = sum >> PRECISION_BITS;
-  return value < 0 ? 0 : value > 255 ? 255 : value;
-}
-
-/**
- * Resamples the middle axis of src viewed as [outer, inSize, inner] to [outer, outSize, inner]
- * (width: outer = height, inner = channels; height: outer = 1, inner = width * channels).
- */
-function resampleAxis(src: Uint8Array, outer: number, inSize: number, inner: number, axis: AxisWeights): Uint8Array {
-  const { first, taps, weights, stride } = axis;
-  const outSize = first.length;
-  const out = new Uint8Array(outer * outSize * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < outSize; i++) {
-      const start = (o * inSize + first[i]) * inner;
-      const count = taps[i];
-      const w0 = i * stride;
-      const outRow = (o * outSize + i) * inner;
-      for (let k = 0; k < inner; k++) {
-        let sum = HALF;
-        for (let t = 0, p = start + k; t < count; t++, p += inner) sum += src[p] * weights[w0 + t];
-        out[outRow + k] = toByte(sum);
-      }
-    }
-  }
-  return out;
-}
-
 /** An output size argument: { height, width } with integers from 1 to MAX_IMAGE_SIDE. */
 export function checkSize(size: unknown): ImageSize {
   const { height, width } = (typeof size === 'object' && size !== null ? size : {}) as Partial<Record<keyof ImageSize, unknown>>;
@@ -138,24 +114,45 @@ export function checkSize(size: unknown): ImageSize {
   return size as ImageSize;
 }
 
-/**
- * Resizes an 8-bit image to `size` like PIL's Image.resize((width, height), resample):
- * [height, width, C] -> [size.height, size.width, C]. Returns `image` itself when the size is
- * unchanged (PIL returns an identical copy). Pure TypeScript on the calling thread, O(taps) per
- * output byte and pass: about 20 ms for 640 x 480 -> 224 x 224 bilinear, a few hundred ms for a
- * 12-megapixel photo (bicubic has twice the taps).
- */
-export function resizeImage<C extends Channels>(image: RawImage<C>, size: ImageSize, resample: Resample = 'bilinear'): RawImage<C> {
+/** The native passes that resize `image` to `size` (width, then height; none when unchanged) and the image they fill. */
+function planResize<C extends Channels>(
+  image: RawImage<C>,
+  size: ImageSize,
+  resample: Resample,
+): { steps: NativeResampleArgs[]; out: RawImage<C> } {
   const { width, height, channels } = checkRawImage('image', image);
   const target = checkSize(size);
-  const filter = FILTERS[checkOneOf('resample', resample, ['bilinear', 'bicubic'])];
-  const input = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length);
-  let data = input;
-  if (target.width !== width) {
-    data = resampleAxis(data, height, width, channels, axisWeights(width, target.width, filter));
+  const filter = checkOneOf<Resample>('resample', resample, ['bilinear', 'bicubic']);
+  const steps: NativeResampleArgs[] = [];
+  let data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length);
+  const pass = (outer: number, inSize: number, outSize: number, inner: number): void => {
+    const out = new Uint8Array(outer * outSize * inner);
+    steps.push({ src: data, out, outer, inSize, outSize, inner, ...axisWeights(inSize, outSize, filter), threads: 0 });
+    data = out;
+  };
+  if (target.width !== width) pass(height, width, target.width, channels);
+  if (target.height !== height) pass(1, height, target.height, target.width * channels);
+  const out = steps.length === 0 ? image : { data, width: target.width, height: target.height, channels: image.channels };
+  return { steps, out };
+}
+
+/**
+ * Resizes an 8-bit image to `size` like PIL's Image.resize((width, height), resample):
+ * [height, width, C] -> [size.height, size.width, C], off the event loop (the image's bytes stay
+ * referenced until the promise settles). Resolves to `image` itself when the size is unchanged
+ * (PIL returns an identical copy). Rejects with an ArgumentError for a bad image, size or filter.
+ */
+export async function resizeImage<C extends Channels>(image: RawImage<C>, size: ImageSize, resample: Resample = 'bilinear'): Promise<RawImage<C>> {
+  const { steps, out } = planResize(image, size, resample);
+  if (steps.length > 0) {
+    await callAsync((s) => native().runSequence(s), steps.map((args) => ({ op: 'resampleAxis', args })));
   }
-  if (target.height !== height) {
-    data = resampleAxis(data, 1, height, target.width * channels, axisWeights(height, target.height, filter));
-  }
-  return data === input ? image : { data, width: target.width, height: target.height, channels: image.channels };
+  return out;
+}
+
+/** resizeImage on the calling thread (blocks it: a 12-megapixel photo takes tens of milliseconds). */
+export function resizeImageSync<C extends Channels>(image: RawImage<C>, size: ImageSize, resample: Resample = 'bilinear'): RawImage<C> {
+  const { steps, out } = planResize(image, size, resample);
+  for (const step of steps) callSync((a) => native().resampleAxisSync(a), step);
+  return out;
 }

@@ -18,6 +18,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tessera_binding::register_softmax(env, exports);
   tessera_binding::register_patchify(env, exports);
   tessera_binding::register_add(env, exports);
+  tessera_binding::register_resample(env, exports);
   tessera_binding::register_sequence(env, exports);
   return exports;
 }

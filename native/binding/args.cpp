@@ -24,6 +24,14 @@ TypedView<T> typed_view(const Napi::Object& obj, const char* key, bool required,
 
 }  // namespace
 
+TypedView<int32_t> require_int32(const Napi::Object& obj, const char* key) {
+  return typed_view<int32_t, napi_int32_array>(obj, key, true, "Int32Array");
+}
+
+TypedView<uint8_t> require_uint8(const Napi::Object& obj, const char* key) {
+  return typed_view<uint8_t, napi_uint8_array>(obj, key, true, "Uint8Array");
+}
+
 TypedView<uint8_t> optional_uint8(const Napi::Object& obj, const char* key) {
   return typed_view<uint8_t, napi_uint8_array>(obj, key, false, "Uint8Array");
 }

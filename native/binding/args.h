@@ -33,6 +33,8 @@ tessera::Isa optional_isa(const Napi::Object& obj, const char* key);
 TypedView<float> require_float32(const Napi::Object& obj, const char* key);
 TypedView<float> optional_float32(const Napi::Object& obj, const char* key);
 TypedView<int32_t> optional_int32(const Napi::Object& obj, const char* key);
+TypedView<int32_t> require_int32(const Napi::Object& obj, const char* key);
+TypedView<uint8_t> require_uint8(const Napi::Object& obj, const char* key);
 TypedView<uint8_t> optional_uint8(const Napi::Object& obj, const char* key);
 
 // Checks that every element of a [sizes] tensor with element strides [strides] lies inside

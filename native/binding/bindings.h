@@ -14,5 +14,6 @@ void register_gelu(Napi::Env env, Napi::Object exports);
 void register_softmax(Napi::Env env, Napi::Object exports);
 void register_patchify(Napi::Env env, Napi::Object exports);
 void register_add(Napi::Env env, Napi::Object exports);
+void register_resample(Napi::Env env, Napi::Object exports);
 
 }  // namespace tessera_binding
