@@ -60,14 +60,17 @@ export class NativeLoadError extends TesseraError {
     super(
       'ERR_TESSERA_NATIVE_LOAD',
       `tessera: could not load the native addon. Tried:\n${lines}\n` +
-        'Build it with `npm run build` (needs cmake and a C++17 compiler).',
+        'Build it (needs cmake and a C++17 compiler): in a project that depends on tessera, ' +
+        '`npm rebuild tessera` (npm 11 skips the install scripts of dependencies until ' +
+        '`npm install-scripts approve tessera`); in a checkout of tessera, `npm run build`.',
     );
     this.attempts = attempts;
   }
 }
 
-/** Turns an error thrown by the addon into the matching TesseraError class. */
+/** Turns an error thrown by the addon into the matching TesseraError class; tessera's own errors pass through. */
 export function fromNative(error: unknown, callerStack?: string): Error {
+  if (error instanceof TesseraError) return error; // thrown by tessera itself (e.g. NativeLoadError)
   // isNativeError, not instanceof: the addon creates errors in the realm it was loaded in,
   // which differs from the caller's under vm contexts (jest).
   if (!types.isNativeError(error)) return new TesseraError('ERR_TESSERA_INTERNAL', String(error));
