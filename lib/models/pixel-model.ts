@@ -3,10 +3,13 @@
  * over preallocated buffers, see lib/nn/program.ts) and reused; forward() runs one off the event
  * loop, forwardSync() on the calling thread. The caller's input is copied into the prepared
  * pass's own buffer, so it may be freed or changed once the call returns or resolves.
+ * dispose() frees the packed weights and prepared passes at once instead of at garbage collection.
  */
+import { TesseraError } from '../errors';
 import { checkTensor } from '../ops/validate';
 import { Program } from '../nn/program';
 import { ProgramCache } from '../nn/program-cache';
+import { releasePackedWeights } from '../nn/release';
 import type { TensorLike } from '../tensor';
 import { Tensor, rowMajorData } from '../tensor';
 
@@ -21,6 +24,7 @@ export interface PreparedPass<Out> {
 
 export abstract class PixelModel<Out> {
   private readonly passes = new ProgramCache<PreparedPass<Out>>();
+  #disposed = false;
 
   /** The input's dim names, e.g. ['B', 'C', 'H', 'W'] (for validation messages). */
   protected abstract readonly inputLayout: readonly string[];
@@ -37,7 +41,30 @@ export abstract class PixelModel<Out> {
     return { program: new Program(), input, pixels: new Tensor(input, shape) };
   }
 
+  /** Whether dispose() was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Frees the model's packed weights (most of its memory) and its prepared passes now; a forward
+   * pass still running finishes first, with the weights it started with. Calls afterwards throw
+   * a TesseraError with code ERR_TESSERA_DISPOSED. Repeating is a no-op.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.passes.clear();
+    releasePackedWeights(this);
+  }
+
+  /** Throws unless the model is usable (`what` names the call). */
+  protected checkLive(what: string): void {
+    if (this.#disposed) throw new TesseraError('ERR_TESSERA_DISPOSED', `${what}: the model was disposed`);
+  }
+
   private begin(pixels: TensorLike): { pass: PreparedPass<Out>; key: string } {
+    this.checkLive('forward');
     const strides = checkTensor('pixelValues', pixels, this.inputLayout);
     this.checkShape(pixels.shape);
     const key = pixels.shape.join('x');
@@ -53,7 +80,7 @@ export abstract class PixelModel<Out> {
       await pass.program.run();
       return pass.read();
     } finally {
-      this.passes.release(key, pass);
+      this.finish(key, pass);
     }
   }
 
@@ -64,7 +91,12 @@ export abstract class PixelModel<Out> {
       pass.program.runSync();
       return pass.read();
     } finally {
-      this.passes.release(key, pass);
+      this.finish(key, pass);
     }
+  }
+
+  /** Keeps a pass for the next call of its shape, unless the model was disposed meanwhile. */
+  private finish(key: string, pass: PreparedPass<Out>): void {
+    if (!this.#disposed) this.passes.release(key, pass);
   }
 }

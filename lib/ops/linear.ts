@@ -26,14 +26,38 @@ const LAYOUTS: readonly WeightLayout[] = ['out_in', 'in_out'];
 
 /** A weight matrix W [K, N] packed (in the addon) for the GEMM kernels of every ISA. */
 export class PackedWeight {
+  #handle: unknown;
+
   private constructor(
     /** Input features (rows of W). */
     readonly k: number,
     /** Output features (columns of W). */
     readonly n: number,
     /** The addon's handle of the packed copy (the input array is not referenced). */
-    readonly handle: unknown,
-  ) {}
+    handle: unknown,
+  ) {
+    this.#handle = handle;
+  }
+
+  /** Whether release() freed the packed copy. */
+  get released(): boolean {
+    return this.#handle === null;
+  }
+
+  /** @internal The live handle; an ArgumentError naming `weight` once released. */
+  get handle(): unknown {
+    if (this.#handle === null) {
+      throw new ArgumentError('weight', `expected a live PackedWeight, received one that was released ([${this.k}, ${this.n}])`);
+    }
+    return this.#handle;
+  }
+
+  /** Frees the packed copy now (after any running call that uses it); repeating is a no-op. */
+  release(): void {
+    if (this.#handle === null) return;
+    native().releaseMatrix(this.#handle);
+    this.#handle = null;
+  }
 
   /** Packs `weight` ([N, K] for 'out_in', [K, N] for 'in_out'; any strides) without a transpose. */
   static pack(weight: TensorLike, layout: WeightLayout): PackedWeight {

@@ -1,6 +1,8 @@
 // packMatrix({ weight: Float32Array, k, n, strideK, strideN }) -> handle: packs B[k, j] =
 // weight[k * strideK + j * strideN] once (PyTorch [N, K]: strideK 1, strideN K; ONNX [K, N]:
 // strideK N, strideN 1).
+// releaseMatrix(handle): frees the packed copy now (once no running call uses it); a no-op when
+// repeated; calls given the handle afterwards fail.
 // linearSync(args) and linearAsync(args) -> Promise<void> (see op_registry.h), out = act(a b +
 // bias) + residual:
 // args: { a: Float32Array, m, k, aRowStride, weight: handle, bias?: Float32Array [N],
@@ -24,8 +26,8 @@ namespace {
 
 const napi_type_tag kMatrixTag = {0x3d1f0a9b6c2e4f71ULL, 0xa5c38e0d7b194f26ULL};
 
-// The handle owns a heap shared_ptr; V8 is told about the packed bytes so that it collects
-// unused weights in time.
+// The handle owns a heap shared_ptr (empty once released); V8 is told about the packed bytes so
+// that it collects unused weights in time.
 struct MatrixBox {
   MatrixPtr matrix;
   int64_t bytes = 0;
@@ -127,17 +129,42 @@ Napi::Value wrap_matrix(Napi::Env env, MatrixPtr matrix) {
   return handle;
 }
 
-MatrixPtr unwrap_matrix(const Napi::Value& value, const char* name) {
+namespace {
+
+MatrixBox* require_box(const Napi::Value& value, const char* name) {
   if (!value.IsExternal() || !value.As<Napi::External<MatrixBox>>().CheckTypeTag(&kMatrixTag)) {
     throw status_error(value.Env(),
                        tessera::Status::Invalid(std::string(name) +
                                                 ": expected a packed weight (from packMatrix)"));
   }
-  return value.As<Napi::External<MatrixBox>>().Data()->matrix;
+  return value.As<Napi::External<MatrixBox>>().Data();
+}
+
+Napi::Value release_matrix(const Napi::CallbackInfo& info) {
+  MatrixBox* box = require_box(info[0], "handle");
+  if (box->matrix) {
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -box->bytes);
+    box->matrix.reset();
+    box->bytes = 0;
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+MatrixPtr unwrap_matrix(const Napi::Value& value, const char* name) {
+  const MatrixBox* box = require_box(value, name);
+  if (!box->matrix) {
+    throw status_error(value.Env(),
+                       tessera::Status::Invalid(std::string(name) +
+                                                ": the packed weight was released (dispose())"));
+  }
+  return box->matrix;
 }
 
 void register_linear(Napi::Env env, Napi::Object exports) {
   exports.Set("packMatrix", Napi::Function::New(env, pack_matrix, "packMatrix"));
+  exports.Set("releaseMatrix", Napi::Function::New(env, release_matrix, "releaseMatrix"));
   register_op(env, exports, "linear", unpack_op);
 }
 

@@ -115,6 +115,7 @@ export class TimesformerForVideoClassification extends TimesformerBase<Tensor> {
    * the topK classes with softmax scores (space_only: of the frame-averaged logits).
    */
   async classify(clips: readonly (readonly ImageInput[])[], options: VideoClassifyOptions = {}): Promise<ClassScore[][]> {
+    this.checkLive('classify');
     const k = checkTopK(options.topK ?? 5);
     if (!Array.isArray(clips) || clips.length === 0) throw new ArgumentError('clips', 'expected a non-empty array of clips (arrays of frames)');
     const frames = clips.map((clip, i) => sampleFrames<ImageInput>(clip, this.config.numFrames, `clips[${i}]`));

@@ -128,6 +128,7 @@ export class ViTForImageClassification extends ViTBase<Tensor> {
    * the model's preprocessor_config.json: per image, the topK classes with softmax scores.
    */
   async classify(images: ImageInput | readonly ImageInput[], options: ClassifyOptions = {}): Promise<ClassScore[][]> {
+    this.checkLive('classify');
     const k = checkTopK(options.topK ?? 5);
     const pixels = await preprocessImages(images, this.preprocessor);
     return topKPerRow(await this.forward(pixels), this.labels, k);

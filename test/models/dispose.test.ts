@@ -1,0 +1,102 @@
+/**
+ * model.dispose(): every packed weight of the model (also the lazily built ones, in maps) is
+ * released, and a released weight's memory goes back to the system; a forward pass already running
+ * finishes with its weights; afterwards forward, forwardSync and classify fail with
+ * ERR_TESSERA_DISPOSED; a released PackedWeight is refused by linear (in TypeScript and in the
+ * addon), never used.
+ */
+import * as path from 'node:path';
+
+import { readSafetensors } from '../../lib/io/safetensors';
+import { loadModelSync } from '../../lib/models/load';
+import type { PixelModel } from '../../lib/models/pixel-model';
+import { native } from '../../lib/native';
+import { releasePackedWeights } from '../../lib/nn/release';
+import { PackedWeight, linearSync, packWeight } from '../../lib/ops/linear';
+import type { Tensor } from '../../lib/tensor';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
+
+/** Every PackedWeight reachable from `root` (the same walk as releasePackedWeights, collecting). */
+function packedWeights(root: object): PackedWeight[] {
+  const found = new Set<PackedWeight>();
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return;
+    seen.add(value);
+    if (value instanceof PackedWeight) found.add(value);
+    else if (value instanceof Map || value instanceof Set) [...value.values()].forEach(visit);
+    else Object.values(value).forEach(visit);
+  };
+  visit(root);
+  return [...found];
+}
+
+function load(name: string): { model: PixelModel<Tensor>; pixels: Tensor } {
+  const dir = path.join(FIXTURES, name);
+  const model = loadModelSync(dir) as unknown as PixelModel<Tensor>;
+  return { model, pixels: readSafetensors(path.join(dir, 'io.safetensors')).tensor('pixel_values') };
+}
+
+describe.each(['vit-odd', 'timesformer-divided'])('dispose() of fixture %s', (name) => {
+  test('releases every packed weight, including lazily built ones', async () => {
+    const { model, pixels } = load(name);
+    await model.forward(pixels); // builds the pass (and, for divided attention, the class-token projection)
+    const weights = packedWeights(model);
+    expect(weights.length).toBeGreaterThan(4);
+    expect(weights.every((w) => !w.released)).toBe(true);
+    model.dispose();
+    expect(model.disposed).toBe(true);
+    expect(weights.every((w) => w.released)).toBe(true);
+    expect(releasePackedWeights(model)).toBe(0);
+    expect(() => model.dispose()).not.toThrow();
+  });
+
+  test('a pass already running finishes with the same logits; later calls fail with ERR_TESSERA_DISPOSED', async () => {
+    const { model, pixels } = load(name);
+    const expected = await model.forward(pixels);
+    const running = model.forward(pixels);
+    model.dispose();
+    expect(Array.from((await running).data)).toEqual(Array.from(expected.data));
+    await expect(model.forward(pixels)).rejects.toMatchObject({ code: 'ERR_TESSERA_DISPOSED', message: 'forward: the model was disposed' });
+    expect(() => model.forwardSync(pixels)).toThrow('forward: the model was disposed');
+    const classify = (model as unknown as { classify(inputs: unknown): Promise<unknown> }).classify([]);
+    await expect(classify).rejects.toMatchObject({ code: 'ERR_TESSERA_DISPOSED', message: 'classify: the model was disposed' });
+  });
+});
+
+describe('a released PackedWeight', () => {
+  const weight = { data: Float32Array.from({ length: 6 }, (_, i) => i), shape: [3, 2] };
+  const x = { data: new Float32Array([1, 2]), shape: [1, 2] };
+
+  test('its memory is returned at once (64 MiB packed: the resident set shrinks by at least 60 MiB)', () => {
+    const big = { data: new Float32Array(4096 * 4096), shape: [4096, 4096] };
+    const packed = packWeight(big, 'out_in');
+    const before = process.memoryUsage().rss;
+    packed.release();
+    expect(before - process.memoryUsage().rss).toBeGreaterThanOrEqual(60 * 2 ** 20);
+  });
+
+  test('linear refuses it with an ArgumentError naming the weight', () => {
+    const packed = packWeight(weight, 'out_in');
+    expect(Array.from(linearSync(x, packed).data)).toEqual([2, 8, 14]);
+    packed.release();
+    packed.release();
+    expect(packed.released).toBe(true);
+    expect(() => linearSync(x, packed)).toThrow('weight: expected a live PackedWeight, received one that was released ([2, 3])');
+  });
+
+  test('the addon refuses a released handle, and releasing is idempotent there too', () => {
+    const handle = native().packMatrix({ weight: weight.data, k: 2, n: 3, strideK: 1, strideN: 2 });
+    const args = {
+      a: x.data, m: 1, k: 2, aRowStride: 2, weight: handle, bias: null, activation: 'none' as const,
+      residual: null, residualRowStride: 0, out: new Float32Array(3), outRowStride: 3, isa: 'auto' as const, threads: 0,
+    };
+    native().linearSync(args);
+    expect(Array.from(args.out)).toEqual([2, 8, 14]);
+    native().releaseMatrix(handle);
+    native().releaseMatrix(handle);
+    expect(() => native().linearSync(args)).toThrow('weight: the packed weight was released (dispose())');
+    expect(() => native().releaseMatrix({})).toThrow('handle: expected a packed weight (from packMatrix)');
+  });
+});
