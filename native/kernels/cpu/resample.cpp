@@ -56,6 +56,38 @@ void resample_columns(const ResampleParams& p, int64_t o, int64_t i, int64_t c0,
   for (int64_t c = 0; c < n; c++) out[c] = to_byte(acc[c]);
 }
 
+// The same for a whole row of C <= 4 columns (the width pass of an image: one pixel), with the
+// channel count known to the compiler so that the sums stay in registers.
+template <int C>
+void resample_pixel(const ResampleParams& p, int64_t o, int64_t i) {
+  int32_t acc[C];
+  std::fill(acc, acc + C, kHalf);
+  const int32_t* w = p.weights + i * p.stride;
+  const uint8_t* src = p.src + (o * p.in_size + p.first[i]) * C;
+  for (int64_t t = 0; t < p.taps[i]; t++) {
+    for (int c = 0; c < C; c++) acc[c] += src[t * C + c] * w[t];
+  }
+  uint8_t* out = p.out + (o * p.out_size + i) * C;
+  for (int c = 0; c < C; c++) out[c] = to_byte(acc[c]);
+}
+
+// Output row r (image r / out_size, index r % out_size).
+void resample_row(const ResampleParams& p, int64_t r) {
+  const int64_t o = r / p.out_size, i = r % p.out_size;
+  switch (p.inner) {
+    case 1:
+      return resample_pixel<1>(p, o, i);
+    case 3:
+      return resample_pixel<3>(p, o, i);
+    case 4:
+      return resample_pixel<4>(p, o, i);
+    default:
+      for (int64_t c0 = 0; c0 < p.inner; c0 += kChunk) {
+        resample_columns(p, o, i, c0, std::min(kChunk, p.inner - c0));
+      }
+  }
+}
+
 }  // namespace
 
 Status check_resample_params(const ResampleParams& p) {
@@ -78,11 +110,7 @@ Status resample_axis(const ResampleParams& p, const RunOptions& opts) {
   if (!status.ok()) return status;
   const int64_t row_work = p.inner * p.stride;
   for_each_row_block(p.outer * p.out_size, row_work, opts.max_threads, [&](int64_t a, int64_t b) {
-    for (int64_t r = a; r < b; r++) {
-      for (int64_t c0 = 0; c0 < p.inner; c0 += kChunk) {
-        resample_columns(p, r / p.out_size, r % p.out_size, c0, std::min(kChunk, p.inner - c0));
-      }
-    }
+    for (int64_t r = a; r < b; r++) resample_row(p, r);
   });
   return Status::Ok();
 }
