@@ -179,6 +179,8 @@ export interface NativeBinding {
   attentionAsync(args: NativeAttentionArgs): Promise<void>;
   /** Packs a weight matrix once; returns an opaque handle for linear's `weight`. */
   packMatrix(args: NativePackMatrixArgs): unknown;
+  /** packMatrix off the event loop (the weight array stays referenced until it resolves). */
+  packMatrixAsync(args: NativePackMatrixArgs): Promise<unknown>;
   /** Frees a packed matrix (once no running call uses it); a no-op when repeated. */
   releaseMatrix(handle: unknown): void;
   linearSync(args: NativeLinearArgs): void;

@@ -13,8 +13,10 @@ import { jsonObject, optionalString, readJsonFile } from '../io/json-file';
 import { shardedWeights } from '../io/sharded-weights';
 import { loadOnnxWeights } from '../io/onnx/map-model';
 import { readSafetensors } from '../io/safetensors';
+import { packPendingWeights, releasePackedWeights } from '../nn/packed-weights';
 import type { WeightSource } from '../nn/weights';
 import { Weights, mapWeights } from '../nn/weights';
+import { withDeferredPacking } from '../ops/linear';
 import { ImageProcessorConfig } from '../preprocess/image-config';
 import { parseViTConfig } from './vit/config';
 import { ViTForImageClassification, ViTModel } from './vit/model';
@@ -142,9 +144,17 @@ export function loadModelSync(modelPath: string): Model {
 }
 
 /**
- * loadModelSync as a promise (errors become rejections). The files are read and the weights
- * packed on the calling thread.
+ * Loads a model folder or `.onnx` file: the files are read and checked on the calling thread,
+ * then the weights are packed for the GEMM on the pool, off the event loop (a model whose packing
+ * fails is released before the promise rejects).
  */
 export async function loadModel(modelPath: string): Promise<Model> {
-  return loadModelSync(modelPath);
+  const model = withDeferredPacking(() => loadModelSync(modelPath));
+  try {
+    await packPendingWeights(model);
+  } catch (error) {
+    releasePackedWeights(model);
+    throw error;
+  }
+  return model;
 }

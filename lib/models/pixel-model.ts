@@ -9,7 +9,7 @@ import { TesseraError } from '../errors';
 import { checkTensor } from '../ops/validate';
 import { Program } from '../nn/program';
 import { ProgramCache } from '../nn/program-cache';
-import { releasePackedWeights } from '../nn/release';
+import { releasePackedWeights } from '../nn/packed-weights';
 import type { TensorLike } from '../tensor';
 import { Tensor, rowMajorData } from '../tensor';
 

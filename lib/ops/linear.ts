@@ -24,39 +24,106 @@ export type WeightLayout = 'out_in' | 'in_out';
 const ACTIVATIONS: readonly LinearActivation[] = ['none', 'gelu', 'gelu_tanh'];
 const LAYOUTS: readonly WeightLayout[] = ['out_in', 'in_out'];
 
-/** A weight matrix W [K, N] packed (in the addon) for the GEMM kernels of every ISA. */
+/** What packMatrix reads: W[k, j] = data[k * strideK + j * strideN]. */
+interface PackSource {
+  readonly weight: Float32Array;
+  readonly k: number;
+  readonly n: number;
+  readonly strideK: number;
+  readonly strideN: number;
+}
+
+/** Nesting depth of withDeferredPacking: while > 0, PackedWeight.pack only records its source. */
+let deferDepth = 0;
+
+/**
+ * Runs `build` (synchronous) with packing deferred: the PackedWeights it makes hold their source
+ * until packAsync() (or first use) packs them, so that a loader can pack them all off the event
+ * loop afterwards (lib/nn/packed-weights.ts).
+ */
+export function withDeferredPacking<T>(build: () => T): T {
+  deferDepth++;
+  try {
+    return build();
+  } finally {
+    deferDepth--;
+  }
+}
+
+/**
+ * A weight matrix W [K, N] packed (in the addon) for the GEMM kernels of every ISA. Three states:
+ * pending (made under withDeferredPacking: the source is kept, packed by packAsync() or on first
+ * use), packed, released.
+ */
 export class PackedWeight {
-  #handle: unknown;
+  #handle: unknown = null;
+  #source: PackSource | null;
+  #released = false;
 
   private constructor(
     /** Input features (rows of W). */
     readonly k: number,
     /** Output features (columns of W). */
     readonly n: number,
-    /** The addon's handle of the packed copy (the input array is not referenced). */
-    handle: unknown,
+    source: PackSource,
   ) {
-    this.#handle = handle;
+    this.#source = source;
+    if (deferDepth === 0) this.packNow();
   }
 
   /** Whether release() freed the packed copy. */
   get released(): boolean {
-    return this.#handle === null;
+    return this.#released;
   }
 
-  /** @internal The live handle; an ArgumentError naming `weight` once released. */
+  /** Whether the weight still waits to be packed (see withDeferredPacking). */
+  get pending(): boolean {
+    return this.#source !== null;
+  }
+
+  /** @internal The live handle (packing a pending weight now); an ArgumentError naming `weight` once released. */
   get handle(): unknown {
-    if (this.#handle === null) {
+    if (this.#released) {
       throw new ArgumentError('weight', `expected a live PackedWeight, received one that was released ([${this.k}, ${this.n}])`);
     }
+    if (this.#source) this.packNow();
     return this.#handle;
+  }
+
+  /** Packs a pending weight off the event loop (the source stays referenced until then); a no-op otherwise. */
+  async packAsync(): Promise<void> {
+    const source = this.#source;
+    if (source === null) return;
+    let handle: unknown;
+    try {
+      handle = await native().packMatrixAsync(source);
+    } catch (error) {
+      throw fromNative(error);
+    }
+    if (this.#source !== source) {
+      native().releaseMatrix(handle); // packed on first use or released meanwhile
+      return;
+    }
+    this.#handle = handle;
+    this.#source = null;
   }
 
   /** Frees the packed copy now (after any running call that uses it); repeating is a no-op. */
   release(): void {
-    if (this.#handle === null) return;
-    native().releaseMatrix(this.#handle);
+    if (this.#released) return;
+    if (this.#handle !== null) native().releaseMatrix(this.#handle);
     this.#handle = null;
+    this.#source = null;
+    this.#released = true;
+  }
+
+  private packNow(): void {
+    try {
+      this.#handle = native().packMatrix(this.#source as PackSource);
+    } catch (error) {
+      throw fromNative(error);
+    }
+    this.#source = null;
   }
 
   /** Packs `weight` ([N, K] for 'out_in', [K, N] for 'in_out'; any strides) without a transpose. */
@@ -65,11 +132,7 @@ export class PackedWeight {
     const strides = checkTensor('weight', weight, layout === 'out_in' ? ['N', 'K'] : ['K', 'N']);
     const [k, n] = layout === 'out_in' ? [weight.shape[1], weight.shape[0]] : weight.shape;
     const [strideK, strideN] = layout === 'out_in' ? [strides[1], strides[0]] : strides;
-    try {
-      return new PackedWeight(k, n, native().packMatrix({ weight: weight.data, k, n, strideK, strideN }));
-    } catch (error) {
-      throw fromNative(error);
-    }
+    return new PackedWeight(k, n, { weight: weight.data, k, n, strideK, strideN });
   }
 }
 

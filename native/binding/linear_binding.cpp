@@ -1,6 +1,7 @@
 // packMatrix({ weight: Float32Array, k, n, strideK, strideN }) -> handle: packs B[k, j] =
 // weight[k * strideK + j * strideN] once (PyTorch [N, K]: strideK 1, strideN K; ONNX [K, N]:
 // strideK N, strideN 1).
+// packMatrixAsync(args) -> Promise<handle>: the same off the event loop.
 // releaseMatrix(handle): frees the packed copy now (once no running call uses it); a no-op when
 // repeated; calls given the handle afterwards fail.
 // linearSync(args) and linearAsync(args) -> Promise<void> (see op_registry.h), out = act(a b +
@@ -12,6 +13,7 @@
 // net that keeps a direct caller from reading or writing out of bounds.
 #include <napi.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -48,19 +50,78 @@ void check_rows(Napi::Env env, const char* name, const TypedView<float>& view, i
   check_extent(env, name, {rows, cols}, {row_stride, 1}, view.length);
 }
 
-Napi::Value pack_matrix(const Napi::CallbackInfo& info) {
-  Napi::Object args = require_object(info[0], "args");
+// packMatrix's arguments: weight [k, n] with element strides (strideK, strideN).
+struct PackArgs {
+  const float* weight = nullptr;
+  int64_t k = 0, n = 0, stride_k = 0, stride_n = 0;
+};
+
+PackArgs unpack_pack(const Napi::Value& value) {
+  Napi::Object args = require_object(value, "args");
   const TypedView<float> weight = require_float32(args, "weight");
-  const int64_t k = require_int(args, "k", 1);
-  const int64_t n = require_int(args, "n", 1);
-  const int64_t stride_k = require_int(args, "strideK", 0);
-  const int64_t stride_n = require_int(args, "strideN", 0);
-  check_extent(info.Env(), "weight", {k, n}, {stride_k, stride_n}, weight.length);
+  PackArgs a;
+  a.weight = weight.data;
+  a.k = require_int(args, "k", 1);
+  a.n = require_int(args, "n", 1);
+  a.stride_k = require_int(args, "strideK", 0);
+  a.stride_n = require_int(args, "strideN", 0);
+  check_extent(value.Env(), "weight", {a.k, a.n}, {a.stride_k, a.stride_n}, weight.length);
+  return a;
+}
+
+tessera::Status pack(const PackArgs& a, tessera::PackedMatrix* out) {
+  return tessera::pack_matrix(a.weight, a.k, a.n, a.stride_k, a.stride_n, out);
+}
+
+Napi::Value pack_matrix(const Napi::CallbackInfo& info) {
+  const PackArgs a = unpack_pack(info[0]);
   auto matrix = std::make_shared<tessera::PackedMatrix>();
-  tessera::Status status =
-      tessera::pack_matrix(weight.data, k, n, stride_k, stride_n, matrix.get());
+  const tessera::Status status = pack(a, matrix.get());
   if (!status.ok()) throw status_error(info.Env(), status);
   return wrap_matrix(info.Env(), std::move(matrix));
+}
+
+// packMatrixAsync: packs on a libuv worker (the shared pool does the work) and resolves to the
+// handle; the arguments (and so the weight array) stay referenced until then.
+class PackWorker : public Napi::AsyncWorker {
+ public:
+  PackWorker(Napi::Env env, const Napi::Object& args, PackArgs a)
+      : Napi::AsyncWorker(env, "tessera.packMatrix"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        keep_(Napi::Persistent(args)),
+        args_(a) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    matrix_ = std::make_shared<tessera::PackedMatrix>();
+    status_ = pack(args_, matrix_.get());
+  }
+
+  void OnOK() override {
+    if (status_.ok()) {
+      deferred_.Resolve(wrap_matrix(Env(), std::move(matrix_)));
+    } else {
+      deferred_.Reject(status_error(Env(), status_).Value());
+    }
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  PackArgs args_;
+  std::shared_ptr<tessera::PackedMatrix> matrix_;
+  tessera::Status status_;
+};
+
+Napi::Value pack_matrix_async(const Napi::CallbackInfo& info) {
+  const PackArgs a = unpack_pack(info[0]);
+  auto* worker = new PackWorker(info.Env(), info[0].As<Napi::Object>(), a);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 struct LinearCall {
@@ -164,6 +225,7 @@ MatrixPtr unwrap_matrix(const Napi::Value& value, const char* name) {
 
 void register_linear(Napi::Env env, Napi::Object exports) {
   exports.Set("packMatrix", Napi::Function::New(env, pack_matrix, "packMatrix"));
+  exports.Set("packMatrixAsync", Napi::Function::New(env, pack_matrix_async, "packMatrixAsync"));
   exports.Set("releaseMatrix", Napi::Function::New(env, release_matrix, "releaseMatrix"));
   register_op(env, exports, "linear", unpack_op);
 }

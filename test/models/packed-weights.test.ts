@@ -1,4 +1,7 @@
 /**
+ * The life of packed weights. loadModel packs every weight off the event loop (built pending under
+ * withDeferredPacking, then packAsync): the model it resolves holds no pending weight and computes
+ * what loadModelSync's does. A pending weight packs on first use; releasing one mid-pack wins.
  * model.dispose(): every packed weight of the model (also the lazily built ones, in maps) is
  * released, and a released weight's memory goes back to the system; a forward pass already running
  * finishes with its weights; afterwards forward, forwardSync and classify fail with
@@ -8,29 +11,14 @@
 import * as path from 'node:path';
 
 import { readSafetensors } from '../../lib/io/safetensors';
-import { loadModelSync } from '../../lib/models/load';
+import { loadModel, loadModelSync } from '../../lib/models/load';
 import type { PixelModel } from '../../lib/models/pixel-model';
 import { native } from '../../lib/native';
-import { releasePackedWeights } from '../../lib/nn/release';
-import { PackedWeight, linearSync, packWeight } from '../../lib/ops/linear';
+import { packPendingWeights, packedWeightsOf, releasePackedWeights } from '../../lib/nn/packed-weights';
+import { PackedWeight, linearSync, packWeight, withDeferredPacking } from '../../lib/ops/linear';
 import type { Tensor } from '../../lib/tensor';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
-
-/** Every PackedWeight reachable from `root` (the same walk as releasePackedWeights, collecting). */
-function packedWeights(root: object): PackedWeight[] {
-  const found = new Set<PackedWeight>();
-  const seen = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return;
-    seen.add(value);
-    if (value instanceof PackedWeight) found.add(value);
-    else if (value instanceof Map || value instanceof Set) [...value.values()].forEach(visit);
-    else Object.values(value).forEach(visit);
-  };
-  visit(root);
-  return [...found];
-}
 
 function load(name: string): { model: PixelModel<Tensor>; pixels: Tensor } {
   const dir = path.join(FIXTURES, name);
@@ -38,11 +26,23 @@ function load(name: string): { model: PixelModel<Tensor>; pixels: Tensor } {
   return { model, pixels: readSafetensors(path.join(dir, 'io.safetensors')).tensor('pixel_values') };
 }
 
+describe.each(['vit-odd', 'timesformer-divided'])('loadModel of fixture %s', (name) => {
+  test('resolves to a model with every weight packed, computing what loadModelSync gives', async () => {
+    const dir = path.join(FIXTURES, name);
+    const model = (await loadModel(dir)) as unknown as PixelModel<Tensor>;
+    const weights = packedWeightsOf(model);
+    expect(weights.length).toBeGreaterThan(4);
+    expect(weights.filter((w) => w.pending)).toEqual([]);
+    const { model: reference, pixels } = load(name);
+    expect(Array.from((await model.forward(pixels)).data)).toEqual(Array.from((await reference.forward(pixels)).data));
+  });
+});
+
 describe.each(['vit-odd', 'timesformer-divided'])('dispose() of fixture %s', (name) => {
   test('releases every packed weight, including lazily built ones', async () => {
     const { model, pixels } = load(name);
     await model.forward(pixels); // builds the pass (and, for divided attention, the class-token projection)
-    const weights = packedWeights(model);
+    const weights = packedWeightsOf(model);
     expect(weights.length).toBeGreaterThan(4);
     expect(weights.every((w) => !w.released)).toBe(true);
     model.dispose();
@@ -62,6 +62,49 @@ describe.each(['vit-odd', 'timesformer-divided'])('dispose() of fixture %s', (na
     expect(() => model.forwardSync(pixels)).toThrow('forward: the model was disposed');
     const classify = (model as unknown as { classify(inputs: unknown): Promise<unknown> }).classify([]);
     await expect(classify).rejects.toMatchObject({ code: 'ERR_TESSERA_DISPOSED', message: 'classify: the model was disposed' });
+  });
+});
+
+describe('a pending PackedWeight (made under withDeferredPacking)', () => {
+  const weight = { data: Float32Array.from({ length: 6 }, (_, i) => i), shape: [3, 2] };
+  const x = { data: new Float32Array([1, 2]), shape: [1, 2] };
+  const deferred = (): PackedWeight => withDeferredPacking(() => packWeight(weight, 'out_in'));
+
+  test('is packed by packAsync, and packWeight outside the region packs at once', async () => {
+    const w = deferred();
+    expect(w.pending).toBe(true);
+    expect(packWeight(weight, 'out_in').pending).toBe(false);
+    await packPendingWeights({ layers: [w] });
+    expect(w.pending).toBe(false);
+    expect(Array.from(linearSync(x, w).data)).toEqual([2, 8, 14]);
+  });
+
+  test('packs on first use, and a packAsync still running then gives way', async () => {
+    const w = deferred();
+    const packing = w.packAsync();
+    expect(Array.from(linearSync(x, w).data)).toEqual([2, 8, 14]);
+    await packing;
+    expect(w.pending).toBe(false);
+    expect(Array.from(linearSync(x, w).data)).toEqual([2, 8, 14]);
+  });
+
+  test('released while pending or while packing: stays released', async () => {
+    const w = deferred();
+    w.release();
+    await w.packAsync();
+    expect([w.pending, w.released]).toEqual([false, true]);
+    const v = deferred();
+    const packing = v.packAsync();
+    v.release();
+    await packing;
+    expect(v.released).toBe(true);
+    expect(() => linearSync(x, v)).toThrow('received one that was released');
+  });
+
+  test('a bad source is refused before anything is deferred, and by the addon', () => {
+    const short = { data: new Float32Array(5), shape: [3, 2] };
+    expect(() => withDeferredPacking(() => packWeight(short, 'out_in'))).toThrow('weight: shape [3, 2] with strides [2, 1] needs 6 elements, but data has 5');
+    expect(() => native().packMatrixAsync({ weight: short.data, k: 2, n: 3, strideK: 1, strideN: 2 })).toThrow(/^weight: /);
   });
 });
 
