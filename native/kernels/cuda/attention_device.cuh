@@ -40,6 +40,22 @@ __device__ __forceinline__ T* slice_ptr(T* base, const Strides4& s, int64_t b, i
   return base + b * s.batch + h * s.head;
 }
 
+// The (b, h) slices of q, k and v (element type T), as slice_ptr gives them.
+template <typename T>
+struct QkvSlices {
+  const T* q;
+  const T* k;
+  const T* v;
+};
+
+template <typename T>
+__device__ __forceinline__ QkvSlices<T> qkv_slices(const CudaAttentionParams& p, int64_t b,
+                                                   int64_t h) {
+  return {slice_ptr(static_cast<const T*>(p.q), p.q_strides, b, h),
+          slice_ptr(static_cast<const T*>(p.k), p.k_strides, b, h),
+          slice_ptr(static_cast<const T*>(p.v), p.v_strides, b, h)};
+}
+
 __device__ __forceinline__ float warp_max(float x) {
 #pragma unroll
   for (int offset = 16; offset > 0; offset /= 2)

@@ -49,18 +49,17 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t limit = key_limit(p, b);
   const int64_t key_end = block_key_end(p, limit, row0, kBlockRows);
   const float score_scale = p.scale * kLog2e;
-  const float* q = slice_ptr(static_cast<const float*>(p.q), p.q_strides, b, h);
-  const float* k = slice_ptr(static_cast<const float*>(p.k), p.k_strides, b, h);
-  const float* v = slice_ptr(static_cast<const float*>(p.v), p.v_strides, b, h);
-  load_run<kD>(q_tile, kBlockRows, kD, q, p.q_strides, row0, p.seq_q, p.head_dim);
+  const QkvSlices<float> in = qkv_slices<float>(p, b, h);
+  load_run<kD>(q_tile, kBlockRows, kD, in.q, p.q_strides, row0, p.seq_q, p.head_dim);
 
   float acc[kWarpRows][kD / 32] = {};
   float m[kWarpRows], l[kWarpRows];
   for (int r = 0; r < kWarpRows; r++) m[r] = neg_inf(), l[r] = 0.0f;
   for (int64_t key0 = 0; key0 < key_end; key0 += kFp32TileKeys) {
     __syncthreads();  // the previous tile is consumed
-    load_run<kD>(k_tile, kFp32TileKeys, Tile::kKeyStride, k, p.k_strides, key0, limit, p.head_dim);
-    load_run<kD>(v_tile, kFp32TileKeys, kD, v, p.v_strides, key0, limit, p.head_dim);
+    load_run<kD>(k_tile, kFp32TileKeys, Tile::kKeyStride, in.k, p.k_strides, key0, limit,
+                 p.head_dim);
+    load_run<kD>(v_tile, kFp32TileKeys, kD, in.v, p.v_strides, key0, limit, p.head_dim);
     __syncthreads();
 #pragma unroll
     for (int r = 0; r < kWarpRows; r++) {

@@ -77,12 +77,10 @@ __global__ void __launch_bounds__(kMmaThreads)
   const int64_t limit = key_limit(p, b);
   const int64_t key_end = block_key_end(p, limit, row0, kMmaBlockRows);
   const float scale_log2 = p.scale * kLog2e;
-  const uint16_t* q = slice_ptr(static_cast<const uint16_t*>(p.q), p.q_strides, b, h);
-  const uint16_t* k = slice_ptr(static_cast<const uint16_t*>(p.k), p.k_strides, b, h);
-  const uint16_t* v = slice_ptr(static_cast<const uint16_t*>(p.v), p.v_strides, b, h);
+  const QkvSlices<uint16_t> in = qkv_slices<uint16_t>(p, b, h);
   const int head_dim = static_cast<int>(p.head_dim);
-  load_run<kD>(q_tile, kMmaBlockRows, q, p.q_strides, row0, p.seq_q, head_dim, vector_loads);
-  if (key_end > 0) load_run<kD>(k_tile, kKeys, k, p.k_strides, 0, limit, head_dim, vector_loads);
+  load_run<kD>(q_tile, kMmaBlockRows, in.q, p.q_strides, row0, p.seq_q, head_dim, vector_loads);
+  if (key_end > 0) load_run<kD>(k_tile, kKeys, in.k, p.k_strides, 0, limit, head_dim, vector_loads);
 
   // FlashAttention-2's overlap: V of this tile loads during S = Q K^T, K of the next tile during
   // O += P V. One K and one V buffer; the barriers order the reuse.
@@ -92,7 +90,7 @@ __global__ void __launch_bounds__(kMmaThreads)
   for (int64_t key0 = 0; key0 < key_end; key0 += kKeys) {
     cp_async_wait_all();
     __syncthreads();  // K (and Q) of this tile are in; every warp is done with the previous V
-    load_run<kD>(v_tile, kKeys, v, p.v_strides, key0, limit, head_dim, vector_loads);
+    load_run<kD>(v_tile, kKeys, in.v, p.v_strides, key0, limit, head_dim, vector_loads);
     // Causal: a warp whose rows all precede the tile has every pair masked and skips the math.
     const bool active = !p.causal || key0 <= warp_row0 + kMmaWarpRows - 1;
     float s[kKeys / 8][4];
@@ -106,7 +104,7 @@ __global__ void __launch_bounds__(kMmaThreads)
     __syncthreads();  // V of this tile is in; every warp is done with K
     const int64_t next = key0 + kKeys;
     if (next < key_end) {
-      load_run<kD>(k_tile, kKeys, k, p.k_strides, next, limit, head_dim, vector_loads);
+      load_run<kD>(k_tile, kKeys, in.k, p.k_strides, next, limit, head_dim, vector_loads);
     }
     if (active) accumulate_pv<T, kD, kKeys>(s, v_tile, lane, o);
   }

@@ -51,13 +51,8 @@ __global__ void __launch_bounds__(kThreads)
   const int lane = threadIdx.x % 32;
   const int64_t limit = key_limit(p, b);
   const float score_scale = p.scale * kLog2e;
-  const float* q = slice_ptr(static_cast<const float*>(p.q), p.q_strides, b, h);
-  const float* k = slice_ptr(static_cast<const float*>(p.k), p.k_strides, b, h);
-  const float* v = slice_ptr(static_cast<const float*>(p.v), p.v_strides, b, h);
-  const auto q_source = [&](int r) {
-    const int64_t i = query_position(plan, tile, r);
-    return i >= 0 ? q + i * p.q_strides.seq : nullptr;
-  };
+  const QkvSlices<float> in = qkv_slices<float>(p, b, h);
+  const auto q_source = [&](int r) { return query_row(plan, tile, r, in.q, p.q_strides.seq); };
   load_rows<kD, kThreads>(q_tile, kBlockRows, kD, q_source, p.q_strides.dim, p.head_dim);
 
   const uint64_t rows_word = tile_rows_word(tile.rows.count);
@@ -69,9 +64,9 @@ __global__ void __launch_bounds__(kThreads)
        chunk = next_chunk(plan, chunk)) {
     const KeyTile key_tile = plan.key_tiles[chunk.tile];
     __syncthreads();  // the previous chunk is consumed
-    load_key_chunk<kD>(k_tile, Tile::kKeyStride, plan, key_tile, chunk, k, p.k_strides, limit,
+    load_key_chunk<kD>(k_tile, Tile::kKeyStride, plan, key_tile, chunk, in.k, p.k_strides, limit,
                        p.head_dim);
-    load_key_chunk<kD>(v_tile, kD, plan, key_tile, chunk, v, p.v_strides, limit, p.head_dim);
+    load_key_chunk<kD>(v_tile, kD, plan, key_tile, chunk, in.v, p.v_strides, limit, p.head_dim);
     __syncthreads();
     const uint64_t seen = lane_key_rows(plan, key_tile, chunk, lane, limit, rows_word);
 #pragma unroll

@@ -83,18 +83,13 @@ __global__ void __launch_bounds__(kMmaThreads)
   const int lane = threadIdx.x % 32;
   const int64_t limit = key_limit(p, b);
   const float scale_log2 = p.scale * kLog2e;
-  const uint16_t* q = slice_ptr(static_cast<const uint16_t*>(p.q), p.q_strides, b, h);
-  const uint16_t* k = slice_ptr(static_cast<const uint16_t*>(p.k), p.k_strides, b, h);
-  const uint16_t* v = slice_ptr(static_cast<const uint16_t*>(p.v), p.v_strides, b, h);
+  const QkvSlices<uint16_t> in = qkv_slices<uint16_t>(p, b, h);
   const int head_dim = static_cast<int>(p.head_dim);
-  const auto q_source = [&](int r) {
-    const int64_t i = query_position(plan, tile, r);
-    return i >= 0 ? q + i * p.q_strides.seq : nullptr;
-  };
-  load_tile<kD>(q_tile, kMmaBlockRows, q_source, q, p.q_strides.dim, head_dim, vector_loads);
+  const auto q_source = [&](int r) { return query_row(plan, tile, r, in.q, p.q_strides.seq); };
+  load_tile<kD>(q_tile, kMmaBlockRows, q_source, in.q, p.q_strides.dim, head_dim, vector_loads);
   const int64_t end_tile = tile.first_key_tile + tile.key_tile_count;
   if (tile.key_tile_count > 0) {
-    load_key_chunk<kD>(k_tile, plan, KeyChunk{tile.first_key_tile, 0}, k, p.k_strides, limit,
+    load_key_chunk<kD>(k_tile, plan, KeyChunk{tile.first_key_tile, 0}, in.k, p.k_strides, limit,
                        head_dim, vector_loads);
   }
 
@@ -106,7 +101,7 @@ __global__ void __launch_bounds__(kMmaThreads)
   for (KeyChunk chunk{tile.first_key_tile, 0}; chunk.tile < end_tile;) {
     cp_async_wait_all();
     __syncthreads();  // K (and Q) of this chunk are in; every warp is done with the previous V
-    load_key_chunk<kD>(v_tile, plan, chunk, v, p.v_strides, limit, head_dim, vector_loads);
+    load_key_chunk<kD>(v_tile, plan, chunk, in.v, p.v_strides, limit, head_dim, vector_loads);
     const KeyTile key_tile = plan.key_tiles[chunk.tile];
     const uint64_t seen = lane_key_rows(plan, key_tile, chunk, lane, limit, rows_word);
     const uint32_t bits = static_cast<uint32_t>(seen >> (warp * kMmaWarpRows)) & 0xffffu;
@@ -122,7 +117,7 @@ __global__ void __launch_bounds__(kMmaThreads)
     __syncthreads();  // V of this chunk is in; every warp is done with K
     chunk = next_chunk(plan, chunk);
     if (chunk.tile < end_tile) {
-      load_key_chunk<kD>(k_tile, plan, chunk, k, p.k_strides, limit, head_dim, vector_loads);
+      load_key_chunk<kD>(k_tile, plan, chunk, in.k, p.k_strides, limit, head_dim, vector_loads);
     }
     if (active) accumulate_pv<T, kD, kKeys>(s, v_tile, lane, o);
   }

@@ -72,5 +72,15 @@ __host__ __device__ __forceinline__ int64_t query_position(const PatternView& pl
   return r < tile.rows.count ? segment_position(tile.rows, r, plan.positions) : -1;
 }
 
+// Row r of the query tile: its row in the (b, h) slice [Nq, D] (rows seq_stride apart), or null
+// past the tile's rows (the kernels zero-fill that row).
+template <typename T>
+__host__ __device__ __forceinline__ const T* query_row(const PatternView& plan,
+                                                       const QueryTile& tile, int r, const T* slice,
+                                                       int64_t seq_stride) {
+  const int64_t i = query_position(plan, tile, r);
+  return i >= 0 ? slice + i * seq_stride : nullptr;
+}
+
 }  // namespace cuda_detail
 }  // namespace tessera
