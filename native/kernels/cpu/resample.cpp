@@ -42,33 +42,23 @@ Status check_output_index(const ResampleParams& p, int64_t i) {
   return Status::Ok();
 }
 
-// Columns [c0, c0 + n) (n <= kChunk) of output row i of image o.
+// Columns [c0, c0 + n) (n <= kChunk) of output row i of image o. With kColumns > 0 the row is
+// n = inner = kColumns columns known to the compiler (the width pass of a 1-, 3- or 4-channel
+// image: one pixel), so that its sums stay in registers.
+template <int kColumns = 0>
 void resample_columns(const ResampleParams& p, int64_t o, int64_t i, int64_t c0, int64_t n) {
-  int32_t acc[kChunk];
-  std::fill(acc, acc + n, kHalf);
+  const int64_t count = kColumns > 0 ? kColumns : n;
+  const int64_t inner = kColumns > 0 ? kColumns : p.inner;
+  int32_t acc[kColumns > 0 ? kColumns : kChunk];
+  std::fill(acc, acc + count, kHalf);
   const int32_t* w = p.weights + i * p.stride;
-  const uint8_t* rows = p.src + (o * p.in_size + p.first[i]) * p.inner + c0;
+  const uint8_t* rows = p.src + (o * p.in_size + p.first[i]) * inner + c0;
   for (int64_t t = 0; t < p.taps[i]; t++) {
-    const uint8_t* row = rows + t * p.inner;
-    for (int64_t c = 0; c < n; c++) acc[c] += row[c] * w[t];
+    const uint8_t* row = rows + t * inner;
+    for (int64_t c = 0; c < count; c++) acc[c] += row[c] * w[t];
   }
-  uint8_t* out = p.out + (o * p.out_size + i) * p.inner + c0;
-  for (int64_t c = 0; c < n; c++) out[c] = to_byte(acc[c]);
-}
-
-// The same for a whole row of C <= 4 columns (the width pass of an image: one pixel), with the
-// channel count known to the compiler so that the sums stay in registers.
-template <int C>
-void resample_pixel(const ResampleParams& p, int64_t o, int64_t i) {
-  int32_t acc[C];
-  std::fill(acc, acc + C, kHalf);
-  const int32_t* w = p.weights + i * p.stride;
-  const uint8_t* src = p.src + (o * p.in_size + p.first[i]) * C;
-  for (int64_t t = 0; t < p.taps[i]; t++) {
-    for (int c = 0; c < C; c++) acc[c] += src[t * C + c] * w[t];
-  }
-  uint8_t* out = p.out + (o * p.out_size + i) * C;
-  for (int c = 0; c < C; c++) out[c] = to_byte(acc[c]);
+  uint8_t* out = p.out + (o * p.out_size + i) * inner + c0;
+  for (int64_t c = 0; c < count; c++) out[c] = to_byte(acc[c]);
 }
 
 // Output row r (image r / out_size, index r % out_size).
@@ -76,11 +66,11 @@ void resample_row(const ResampleParams& p, int64_t r) {
   const int64_t o = r / p.out_size, i = r % p.out_size;
   switch (p.inner) {
     case 1:
-      return resample_pixel<1>(p, o, i);
+      return resample_columns<1>(p, o, i, 0, 1);
     case 3:
-      return resample_pixel<3>(p, o, i);
+      return resample_columns<3>(p, o, i, 0, 3);
     case 4:
-      return resample_pixel<4>(p, o, i);
+      return resample_columns<4>(p, o, i, 0, 4);
     default:
       for (int64_t c0 = 0; c0 < p.inner; c0 += kChunk) {
         resample_columns(p, o, i, c0, std::min(kChunk, p.inner - c0));
