@@ -56,9 +56,9 @@ export function withDeferredPacking<T>(build: () => T): T {
  * use), packed, released.
  */
 export class PackedWeight {
+  // Pending: #source set; packed: #handle set; released: neither.
   #handle: unknown = null;
   #source: PackSource | null;
-  #released = false;
 
   private constructor(
     /** Input features (rows of W). */
@@ -73,7 +73,7 @@ export class PackedWeight {
 
   /** Whether release() freed the packed copy. */
   get released(): boolean {
-    return this.#released;
+    return this.#handle === null && this.#source === null;
   }
 
   /** Whether the weight still waits to be packed (see withDeferredPacking). */
@@ -83,7 +83,7 @@ export class PackedWeight {
 
   /** @internal The live handle (packing a pending weight now); an ArgumentError naming `weight` once released. */
   get handle(): unknown {
-    if (this.#released) {
+    if (this.released) {
       throw new ArgumentError('weight', `expected a live PackedWeight, received one that was released ([${this.k}, ${this.n}])`);
     }
     if (this.#source) this.packNow();
@@ -110,11 +110,9 @@ export class PackedWeight {
 
   /** Frees the packed copy now (after any running call that uses it); repeating is a no-op. */
   release(): void {
-    if (this.#released) return;
     if (this.#handle !== null) native().releaseMatrix(this.#handle);
     this.#handle = null;
     this.#source = null;
-    this.#released = true;
   }
 
   private packNow(): void {
