@@ -175,6 +175,8 @@ export interface NativeCompiledPattern {
 
 export interface NativeBinding {
   cpuInfo(): CpuInfo;
+  /** Advises transparent huge pages for the array's memory (lib/ops/output.ts); false when not given. */
+  adviseHugePages(args: { data: Float32Array }): boolean;
   attentionSync(args: NativeAttentionArgs): void;
   attentionAsync(args: NativeAttentionArgs): Promise<void>;
   /** Packs a weight matrix once; returns an opaque handle for linear's `weight`. */

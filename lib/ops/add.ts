@@ -13,6 +13,7 @@ import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
 import { callAsync, callSync } from './call';
 import { checkOptions, checkPositiveInt, checkTensor, describeShape, distinctElements, overlaps } from './validate';
+import { outputTensor } from './output';
 
 export const MAX_ADD_RANK = 4;
 
@@ -83,7 +84,7 @@ export function addArgs(x: TensorLike, y: TensorLike, rawOptions?: AddOptions): 
   const yOwn = checkTensor('y', y, dimNames(checkRank('y', y, x.shape.length)));
   const yStrides = broadcastStrides(x, y, yOwn);
   const threads = options.threads === undefined ? 0 : checkPositiveInt('threads', options.threads);
-  const out = options.out === undefined ? Tensor.zeros(x.shape) : checkOut(options.out, x, xStrides, y, yStrides);
+  const out = options.out === undefined ? outputTensor(x.shape) : checkOut(options.out, x, xStrides, y, yStrides);
   const args: NativeAddArgs = {
     x: x.data, y: y.data, out: out.data, sizes: padTo4(x.shape, 1),
     xStrides: padTo4(xStrides, 0), yStrides: padTo4(yStrides, 0), outStrides: padTo4(out.strides, 0), threads,

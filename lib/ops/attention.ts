@@ -16,6 +16,7 @@ import { cudaAttention, cudaAttentionSync, runsOnCuda } from './attention-cuda';
 import { LAYOUT, checkAttentionProblem, checkOut, compiledPattern } from './attention-problem';
 import { callAsync, callSync } from './call';
 import { checkOneOf, checkOptions, checkPositiveInt, checkTensor } from './validate';
+import { outputTensor } from './output';
 
 export { MAX_HEAD_DIM } from './attention-problem';
 
@@ -85,7 +86,7 @@ export function attentionArgs(q: TensorLike, k: TensorLike, v: TensorLike, rawOp
   const threads = options.threads === undefined ? 0 : checkPositiveInt('threads', options.threads);
   const isa = checkOneOf('isa', options.isa ?? 'auto', ISAS);
 
-  const out = options.out === undefined ? Tensor.zeros([batch, seqQ, heads, headDim]) : checkOut(options.out as TensorLike, q, [q, k, v]);
+  const out = options.out === undefined ? outputTensor([batch, seqQ, heads, headDim]) : checkOut(options.out as TensorLike, q, [q, k, v]);
   const lse = options.returnLse ? Tensor.zeros([batch, heads, seqQ]) : null;
   const args: NativeAttentionArgs = {
     q: q.data, k: k.data, v: v.data, out: out.data, lse: lse?.data ?? null, keyLengths,

@@ -14,6 +14,7 @@ import { callAsync, callSync } from './call';
 import type { KernelOptions } from './rows';
 import { checkKernelOptions } from './rows';
 import { checkOneOf, checkOptions, checkTensor, describeShape } from './validate';
+import { outputTensor } from './output';
 
 /** 'gelu': 0.5 x (1 + erf(x / sqrt 2)); 'gelu_tanh': 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
 export type LinearActivation = 'none' | 'gelu' | 'gelu_tanh';
@@ -203,7 +204,7 @@ function checkBias(bias: unknown, n: number): Float32Array {
 /** The output: a new [M, N] tensor, or the caller's, which must not overlap x or bias and rows that do not collide. */
 function checkOut(out: TensorLike | undefined, x: TensorLike, xm: Matrix, m: number, n: number, bias: Float32Array | null): { tensor: Tensor; matrix: Matrix } {
   if (out === undefined) {
-    const tensor = Tensor.zeros([m, n]);
+    const tensor = outputTensor([m, n]);
     return { tensor, matrix: checkMatrix('out', tensor, ['M', 'N']) };
   }
   const matrix = checkMatrix('out', out, ['M', 'N']);

@@ -16,6 +16,7 @@ import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
 import { callAsync, callSync } from './call';
 import { checkPositiveInt, checkTensor, describeShape, distinctElements, overlaps } from './validate';
+import { outputTensor } from './output';
 
 export const MAX_PATCH_RANK = 3;
 
@@ -72,7 +73,7 @@ export function patchifyArgs(pixels: TensorLike, options: PatchifyOptions): { ar
   const count = size.reduce((acc, n, i) => acc * Math.floor(n / patch[i]), 1);
   const features = patch.reduce((acc, p) => acc * p, channels);
   const shape = [batch, count, features];
-  const out = options.out === undefined ? Tensor.zeros(shape) : checkOut(options.out, shape, pixels);
+  const out = options.out === undefined ? outputTensor(shape) : checkOut(options.out, shape, pixels);
   const args: NativePatchifyArgs = {
     pixels: pixels.data, out: out.data, batch, channels, size, patch, pixelStrides, outStrides: [...out.strides], threads,
   };

@@ -8,6 +8,7 @@ import type { IsaName } from '../native';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
 import { checkOneOf, checkPositiveInt, checkTensor, describeShape, overlaps } from './validate';
+import { outputTensor } from './output';
 
 export const ISAS: readonly IsaName[] = ['auto', 'scalar', 'avx2', 'avx512'];
 
@@ -65,7 +66,7 @@ export function checkRows(name: string, t: unknown): Rows {
  */
 export function rowsOutput(x: TensorLike, xRows: Rows, out: TensorLike | undefined): { out: Tensor; rows: Rows } {
   if (out === undefined) {
-    const tensor = Tensor.zeros(x.shape);
+    const tensor = outputTensor(x.shape);
     return { out: tensor, rows: { ...xRows, rowStride: xRows.cols } };
   }
   const rows = checkRows('out', out);

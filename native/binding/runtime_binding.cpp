@@ -1,9 +1,12 @@
 // cpuInfo() -> { avx2, avx512, avx512bf16, amx, cores, threads, isa }: what this CPU and
 // this binary support, and the ISA that 'auto' resolves to.
+// adviseHugePages({ data: Float32Array }) -> boolean: tessera::advise_huge_pages on its bytes.
 #include <napi.h>
 
+#include "args.h"
 #include "bindings.h"
 #include "tessera/cpu_features.h"
+#include "tessera/huge_pages.h"
 #include "tessera/thread_pool.h"
 
 namespace tessera_binding {
@@ -24,10 +27,17 @@ Napi::Value cpu_info(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value advise_huge_pages(const Napi::CallbackInfo& info) {
+  const TypedView<float> data = require_float32(require_object(info[0], "args"), "data");
+  return Napi::Boolean::New(info.Env(),
+                            tessera::advise_huge_pages(data.data, data.length * sizeof(float)));
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuInfo", Napi::Function::New(env, cpu_info, "cpuInfo"));
+  exports.Set("adviseHugePages", Napi::Function::New(env, advise_huge_pages, "adviseHugePages"));
 }
 
 }  // namespace tessera_binding
