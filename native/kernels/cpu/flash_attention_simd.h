@@ -36,9 +36,9 @@ void dense_block(TileEngine<S>& engine, const AttentionParams& p, int64_t b, int
   using Engine = TileEngine<S>;
   int64_t rows[Engine::kRows];
   for (int64_t r = 0; r < qn; r++) rows[r] = q0 + r;
-  engine.begin(b, h, rows, qn);
   int64_t end = attention_detail::key_limit(p, b);
   if (p.causal) end = std::min(end, q0 + qn);
+  engine.begin(b, h, rows, qn, end);
   const int64_t kTile = balanced_tile(end, Engine::BK, S::MR_K);
   const int64_t sub_tiles = (qn + Engine::BQ - 1) / Engine::BQ;
   int64_t keys[2 * Engine::BK];  // this tile, then the next one (prefetched)

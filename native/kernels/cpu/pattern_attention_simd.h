@@ -31,9 +31,11 @@ void pattern_block(TileEngine<S>& engine, const AttentionParams& p, const Compil
     segment_positions(plan, tile.rows, tile.rows.count, rows + count);
     count += tile.rows.count;
   }
-  engine.begin(b, h, rows, count);
   const QueryTile& first = plan.query_tiles[block.first_query_tile];
   const KeyTile* key_tiles = plan.key_tiles.data() + first.first_key_tile;
+  int64_t key_count = 0;
+  for (int64_t k = 0; k < first.key_tile_count; k++) key_count += key_tiles[k].keys.count;
+  engine.begin(b, h, rows, count, key_count);
   const int64_t limit = attention_detail::key_limit(p, b);
   int64_t keys[2][kPatternTileKeys];  // this tile and the next (prefetched)
   if (first.key_tile_count > 0) {
