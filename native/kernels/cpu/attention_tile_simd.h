@@ -347,9 +347,9 @@ class TileEngine {
 // each task with a freshly set up engine. Fails only when a worker could not get its scratch.
 // Heads vary fastest: consecutive tasks read the same tokens' rows (the heads of a token share
 // its cache lines' neighbours and its pages), which pays where each task's keys are its own,
-// as in axial and neighborhood patterns over tensors far larger than the caches (96,000-token
-// divided space-time: 15% faster than head-major order; strided: 15% slower, its column keys
-// were reused from L2 by the next tile of the same head).
+// as in axial patterns over tensors far larger than the caches (96,000-token divided
+// space-time: 15% faster than head-major order; dense: within noise; strided: 15% slower, its
+// column keys were reused from L2 by the next tile of the same head).
 template <class S, class Work>
 Status run_tasks(const AttentionParams& p, int64_t per_head, int max_threads, Work&& work) {
   std::atomic<bool> out_of_memory{false};
