@@ -55,11 +55,9 @@ class TileEngine {
   // Most bytes of q, k and v rows a task may have for it to prefetch the next task's (begin).
   static constexpr int64_t kAheadBytes = 512 << 10;
 
-  // Returns false when the scratch buffer could not be allocated. `workers`: the call's
-  // worker count (see begin).
-  bool init(const AttentionParams& p, int64_t workers) {
+  // Returns false when the scratch buffer could not be allocated.
+  bool init(const AttentionParams& p) {
     p_ = &p;
-    heads_ahead_ = workers;
     d_ = p.head_dim;
     factor_ = p.scale * kLog2e;
     dp_ = round_up(d_, W);
@@ -78,18 +76,20 @@ class TileEngine {
     return true;
   }
 
+  // The head of this worker's next task when it has the same rows and keys (run_tasks), else -1.
+  void set_next_head(int64_t h) { next_head_ = h; }
+
   // Starts `count` (<= kRows) query rows of (b, h) at sequence positions rows[0 .. count),
-  // which will attend to `keys` keys in all. With heads varying fastest (run_tasks), a
-  // worker's next task is about `workers` heads on, over the same rows and keys: when both
-  // tasks' rows fit in L2 beside each other, this task asks for that head's q, k and v rows
-  // into L2 as it loads its own (one thread, 256-token frames of a 96,000-token video: 84 ->
-  // 97 GFLOP/s, as fast as the same frames in cache; 2 threads: within noise). Larger tasks (dense
-  // attention over 1024 keys and more) would evict their own keys, and ask for nothing.
+  // which will attend to `keys` keys in all. When the next task is the same rows in another
+  // head (set_next_head) and both tasks' rows fit in L2 beside each other, this task asks for
+  // that head's q, k and v rows into L2 as it loads its own (one thread, 256-token frames of a
+  // 96,000-token video: 84 -> 97 GFLOP/s, as fast as the same frames in cache). Larger tasks
+  // (dense attention over 1024 keys and more) would evict their own keys, and ask for nothing.
   void begin(int64_t b, int64_t h, const int64_t* rows, int64_t count, int64_t keys) {
     b_ = b;
     h_ = h;
     const bool small = (count + 2 * keys) * d_ * static_cast<int64_t>(sizeof(float)) <= kAheadBytes;
-    next_h_ = small && h + heads_ahead_ < p_->heads ? h + heads_ahead_ : -1;
+    next_h_ = small ? next_head_ : -1;
     qn_ = count;
     std::copy(rows, rows + count, rows_);
     pack_qt();
@@ -335,34 +335,43 @@ class TileEngine {
   const AttentionParams* p_ = nullptr;
   int64_t d_ = 0, dp_ = 0;
   float factor_ = 0.0f;  // scale * log2(e), folded into q
-  int64_t heads_ahead_ = 1;
-  int64_t b_ = 0, h_ = 0, next_h_ = -1, qn_ = 0;
+  int64_t b_ = 0, h_ = 0, next_head_ = -1, next_h_ = -1, qn_ = 0;
   int64_t rows_[kRows] = {};
   float *qt_ = nullptr, *o_ = nullptr, *st_ = nullptr, *kpack_ = nullptr, *vpack_ = nullptr;
   float *m_ = nullptr, *l_ = nullptr, *alpha_ = nullptr;
   V tile_max_[BQ / W];  // per query vector: max score of the current key tile
 };
 
-// Runs work(engine, b, h, t) for every batch b, head h and t < per_head on the shared pool,
-// each task with a freshly set up engine. Fails only when a worker could not get its scratch.
-// Heads vary fastest: consecutive tasks read the same tokens' rows (the heads of a token share
-// its cache lines' neighbours and its pages), which pays where each task's keys are its own,
-// as in axial patterns over tensors far larger than the caches (96,000-token divided
-// space-time: 15% faster than head-major order; dense: within noise; strided: 15% slower, its
-// column keys were reused from L2 by the next tile of the same head).
+// Chunks per worker that run_tasks aims at: a worker that wakes late or runs slower takes fewer.
+constexpr int64_t kChunksPerWorker = 8;
+
+// Runs work(engine, b, h, t) for every batch b, head h and t < per_head on the shared pool.
+// Fails only when a worker could not get its scratch. Heads vary fastest, and a worker takes a
+// chunk of consecutive tasks (up to all heads of one (b, t)): consecutive tasks read the same
+// tokens' rows (neighbouring lines, the same pages), and within a chunk a task knows that the
+// next one is the next head of the same rows and keys (TileEngine::set_next_head). This pays
+// where each task's keys are its own, as in axial patterns over tensors far larger than the
+// caches (96,000-token divided space-time: 15% faster than one task at a time in head-major
+// order); dense attention: within noise; strided: 15% slower (its column keys were reused from
+// L2 by the next tile of the same head).
 template <class S, class Work>
 Status run_tasks(const AttentionParams& p, int64_t per_head, int max_threads, Work&& work) {
-  std::atomic<bool> out_of_memory{false};
   const int64_t tasks = p.batch * p.heads * per_head;
-  const int64_t workers =
-      std::min<int64_t>(tasks, max_threads > 0 ? max_threads : default_thread_count());
-  parallel_for(tasks, max_threads, [&](int64_t task) {
+  const int64_t workers = max_threads > 0 ? max_threads : default_thread_count();
+  const int64_t chunk = std::clamp<int64_t>(tasks / (workers * kChunksPerWorker), 1, p.heads);
+  std::atomic<bool> out_of_memory{false};
+  parallel_for((tasks + chunk - 1) / chunk, max_threads, [&](int64_t c) {
     TileEngine<S> engine;
-    if (!engine.init(p, workers)) {
+    if (!engine.init(p)) {
       out_of_memory = true;
       return;
     }
-    work(engine, task / (per_head * p.heads), task % p.heads, (task / p.heads) % per_head);
+    const int64_t end = std::min(tasks, (c + 1) * chunk);
+    for (int64_t task = c * chunk; task < end; task++) {
+      const int64_t h = task % p.heads;
+      engine.set_next_head(task + 1 < end && h + 1 < p.heads ? h + 1 : -1);
+      work(engine, task / (per_head * p.heads), h, (task / p.heads) % per_head);
+    }
   });
   if (out_of_memory) {
     return Status(StatusCode::kOutOfMemory, "attention: out of memory for tile buffers");
