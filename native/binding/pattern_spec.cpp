@@ -73,6 +73,7 @@ std::shared_ptr<tessera::PatternSpec> parse_pattern_spec(const Napi::Object& obj
       break;
     }
     case tessera::PatternType::kFull:
+    case tessera::PatternType::kStridedColumn:  // internal: parse_type never returns it
       break;
   }
   return spec;

@@ -40,6 +40,9 @@ const CASES: PatternCase[] = [
   { name: 'sliding r=40 causal', pattern: { type: 'sliding', radius: 40 }, n: 200, causal: true },
   { name: 'strided l=7', pattern: { type: 'strided', stride: 7 }, n: 130 },
   { name: 'strided l=70 causal', pattern: { type: 'strided', stride: 70 }, n: 200, causal: true },
+  { name: 'strided l=5 (column classes of 3 tiles)', pattern: { type: 'strided', stride: 5 }, n: 700 },
+  { name: 'strided l=16 causal, key lengths', pattern: { type: 'strided', stride: 16 }, n: 300, causal: true, keyLengths: [300, 101] },
+  { name: 'strided l=9, key lengths 0', pattern: { type: 'strided', stride: 9 }, n: 90, keyLengths: [0, 90] },
   { name: 'fixed l=16 c=2', pattern: { type: 'fixed', block: 16, summary: 2 }, n: 150 },
   { name: 'fixed l=50 c=1 causal', pattern: { type: 'fixed', block: 50, summary: 1 }, n: 170, causal: true },
   { name: '1D window 7', pattern: { type: 'neighborhood', grid: [100], window: [7] }, n: 100 },
@@ -110,6 +113,11 @@ describe('compiled patterns', () => {
     const mask = combinedMask(spec, 4096, 4096);
     expect(compiled.stats.allowedPairs).toBe(mask.reduce((a, b) => a + b, 0));
     expect(compiled.stats.computedPairs).toBeLessThan(4096 * 4096 / 10);
+  });
+
+  test('strided patterns run as a local band and residue-class columns: about 2x the allowed pairs, not 22x', () => {
+    const stats = compilePattern({ type: 'strided', stride: 64 }, { n: 4096 }, { causal: true }).stats;
+    expect(stats.computedPairs / stats.allowedPairs).toBeLessThan(2.1);
   });
 
   test('axial patterns compile to full tiles only', () => {

@@ -12,7 +12,19 @@
 
 namespace tessera {
 
-enum class PatternType { kFull, kSliding, kStrided, kFixed, kNeighborhood, kAxial, kGlobal, kMask };
+// kStridedColumn is internal, never parsed from JS: the column half of a strided pattern,
+// (i - j) mod stride == 0 and i != j, which compile_pattern plans on its own (StridedSplit).
+enum class PatternType {
+  kFull,
+  kSliding,
+  kStrided,
+  kFixed,
+  kNeighborhood,
+  kAxial,
+  kGlobal,
+  kMask,
+  kStridedColumn
+};
 
 struct PatternSpec {
   PatternType type = PatternType::kFull;
@@ -92,6 +104,8 @@ struct NeighborhoodPlan {
   int64_t first_outside_tile = 0;       // query tiles from here on hold the rows outside the grid
 };
 
+struct StridedSplit;
+
 struct CompiledPattern {
   int64_t seq_q = 0, seq_k = 0;
   bool causal = false;
@@ -105,10 +119,22 @@ struct CompiledPattern {
   // Set (non-null) when the SIMD kernels run the grid rows with the direct neighborhood kernel;
   // the query tiles still serve the scalar kernel and the rows outside the grid.
   std::shared_ptr<const NeighborhoodPlan> neighborhood;
+  // Set (non-null) when the SIMD kernels run a strided pattern as two plans merged row by row
+  // (cpu/strided_attention.h); the query tiles still serve the scalar kernel and CUDA.
+  std::shared_ptr<const StridedSplit> strided;
 
   int64_t position(const Segment& s, int64_t k) const {
     return s.list >= 0 ? positions[s.list + k] : s.first + k * s.step;
   }
+};
+
+// A strided pattern as two disjoint halves: `local`, |i - j| < stride (a sliding window of
+// radius stride - 1, tiles of consecutive rows), and `column`, (i - j) mod stride == 0 and
+// i != j (tiles of one residue class: rows r, r + stride, ... see keys r, r + stride, ...).
+// Consecutive rows see every residue class, so one plan for both would mask nearly all of
+// each column tile's pairs (21.9x the allowed pairs at stride 64 over 4096 causal rows).
+struct StridedSplit {
+  CompiledPattern local, column;
 };
 
 // Builds the plan: query tiles shaped by the pattern (grid boxes for neighborhood, lines of

@@ -7,6 +7,7 @@
 
 #include "common/grid.h"
 #include "common/neighborhood_plan.h"
+#include "common/strided_plan.h"
 #include "tessera/pattern.h"
 
 namespace tessera {
@@ -115,8 +116,24 @@ void line_tiles(const PatternSpec& s, std::vector<Positions>* tiles) {
   }
 }
 
+// Rows of one residue class mod stride per tile (r, r + stride, ...), class after class.
+void residue_tiles(int64_t stride, int64_t seq_q, std::vector<Positions>* tiles) {
+  for (int64_t r = 0; r < std::min(stride, seq_q); r++) {
+    const int64_t count = (seq_q - r + stride - 1) / stride;
+    for (int64_t t = 0; t < count; t += kPatternTileRows) {
+      Positions tile;
+      for (int64_t k = t; k < std::min(count, t + kPatternTileRows); k++) {
+        tile.push_back(r + k * stride);
+      }
+      tiles->push_back(std::move(tile));
+    }
+  }
+}
+
 void query_tiles(const PatternSpec& s, int64_t seq_q, std::vector<Positions>* tiles) {
   switch (s.type) {
+    case PatternType::kStridedColumn:
+      return residue_tiles(s.stride, seq_q, tiles);
     case PatternType::kNeighborhood:
       box_tiles(s.grid, s.offset, tiles);
       return outside_grid_tiles(s.grid, s.offset, seq_q, tiles);
@@ -255,6 +272,9 @@ Candidates candidates(const PatternSpec& s, const Positions& rows, int64_t seq_k
       break;
     case PatternType::kStrided:
       add_range(lo - s.stride + 1, hi + s.stride - 1, seq_k, &out.keys);
+      residue_candidates(rows, s.stride, seq_k, &out.keys);
+      break;
+    case PatternType::kStridedColumn:
       residue_candidates(rows, s.stride, seq_k, &out.keys);
       break;
     case PatternType::kFixed:
@@ -448,7 +468,7 @@ Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bo
   }
   builder.make_blocks();
   plan_neighborhood(spec, out);
-  return Status::Ok();
+  return plan_strided_split(spec, out);
 }
 
 Status check_plan_fits(int64_t plan_q, int64_t plan_k, bool plan_causal, int64_t seq_q,

@@ -82,6 +82,8 @@ bool pattern_allows(const PatternSpec& s, int64_t seq_k, int64_t i, int64_t j) {
       return std::abs(i - j) <= s.radius;
     case PatternType::kStrided:
       return std::abs(i - j) < s.stride || (i - j) % s.stride == 0;
+    case PatternType::kStridedColumn:
+      return i != j && (i - j) % s.stride == 0;
     case PatternType::kFixed:
       return i / s.block == j / s.block || j % s.block >= s.block - s.summary;
     case PatternType::kNeighborhood:
@@ -106,6 +108,7 @@ Status check_pattern(const PatternSpec& s, int64_t seq_q, int64_t seq_k) {
     case PatternType::kSliding:
       return s.radius >= 0 ? Status::Ok() : Status::Invalid("pattern.radius: expected >= 0");
     case PatternType::kStrided:
+    case PatternType::kStridedColumn:
       return s.stride >= 1 ? Status::Ok() : Status::Invalid("pattern.stride: expected >= 1");
     case PatternType::kFixed:
       return s.block >= 1 && s.summary >= 0 && s.summary <= s.block

@@ -4,6 +4,7 @@
 
 #include "cpu/attention_common.h"
 #include "cpu/pattern_attention_isa.h"
+#include "cpu/strided_attention.h"
 #include "tessera/pattern.h"
 #include "tessera/thread_pool.h"
 
@@ -84,6 +85,7 @@ Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
   }
   if (status.ok()) status = choose_isa(opts, &isa);
   if (!status.ok()) return status;
+  if (plan.strided && isa != Isa::kScalar) return strided_attention(p, *plan.strided, opts);
   switch (isa) {
 #if defined(TESSERA_X86)
     case Isa::kAvx512:
