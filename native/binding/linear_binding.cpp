@@ -75,8 +75,11 @@ tessera::Status pack(const PackArgs& a, tessera::PackedMatrix* out) {
 
 Napi::Value pack_matrix(const Napi::CallbackInfo& info) {
   const PackArgs a = unpack_pack(info[0]);
-  auto matrix = std::make_shared<tessera::PackedMatrix>();
-  const tessera::Status status = pack(a, matrix.get());
+  std::shared_ptr<tessera::PackedMatrix> matrix;
+  const tessera::Status status = run_guarded([&] {
+    matrix = std::make_shared<tessera::PackedMatrix>();
+    return pack(a, matrix.get());
+  });
   if (!status.ok()) throw status_error(info.Env(), status);
   return wrap_matrix(info.Env(), std::move(matrix));
 }
@@ -94,8 +97,10 @@ class PackWorker : public Napi::AsyncWorker {
   Napi::Promise promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    matrix_ = std::make_shared<tessera::PackedMatrix>();
-    status_ = pack(args_, matrix_.get());
+    status_ = run_guarded([this] {
+      matrix_ = std::make_shared<tessera::PackedMatrix>();
+      return pack(args_, matrix_.get());
+    });
   }
 
   void OnOK() override {

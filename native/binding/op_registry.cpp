@@ -1,8 +1,10 @@
 // register_op: the Sync / Async / sequence entry points shared by every op.
 #include "op_registry.h"
 
+#include <exception>
 #include <map>
 #include <mutex>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,7 +51,7 @@ class OpWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     for (size_t i = 0; i < calls_.size() && status_.ok(); ++i) {
-      status_ = calls_[i]();
+      status_ = run_guarded(calls_[i]);
       failed_ = i;
     }
   }
@@ -78,7 +80,7 @@ class OpWorker : public Napi::AsyncWorker {
 
 Napi::Value run_sync(const Napi::CallbackInfo& info, OpUnpacker unpack) {
   OpCall call = unpack(require_object(info[0], "args"));
-  tessera::Status status = call();
+  tessera::Status status = run_guarded(call);
   if (!status.ok()) throw status_error(info.Env(), status);
   return info.Env().Undefined();
 }
@@ -115,6 +117,16 @@ Napi::Value run_sequence(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+tessera::Status run_guarded(const OpCall& call) {
+  try {
+    return call();
+  } catch (const std::bad_alloc&) {
+    return tessera::Status(tessera::StatusCode::kOutOfMemory, "out of memory");
+  } catch (const std::exception& e) {
+    return tessera::Status(tessera::StatusCode::kInternal, e.what());
+  }
+}
 
 void register_op(Napi::Env env, Napi::Object exports, const char* name, OpUnpacker unpack) {
   {

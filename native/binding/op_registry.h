@@ -21,6 +21,10 @@ using OpUnpacker = OpCall (*)(const Napi::Object& args);
 
 void register_op(Napi::Env env, Napi::Object exports, const char* name, OpUnpacker unpack);
 
+// Runs a call and turns a C++ exception escaping it into a Status (std::bad_alloc: out of
+// memory), so that nothing thrown on a libuv worker or inside a binding ends the process.
+tessera::Status run_guarded(const OpCall& call);
+
 // runSequence(steps: { op: string, args: object }[]) -> Promise<void>.
 void register_sequence(Napi::Env env, Napi::Object exports);
 

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "op_registry.h"
 #include "pattern_handle.h"
 #include "pattern_spec.h"
 #include "tessera/pattern.h"
@@ -21,9 +22,10 @@ Napi::Value compile_pattern(const Napi::CallbackInfo& info) {
       parse_pattern_spec(require_object(info[0], "pattern"));
   Napi::Object sizes = require_object(info[1], "sizes");
   auto plan = std::make_shared<tessera::CompiledPattern>();
-  tessera::Status status =
-      tessera::compile_pattern(*spec, require_int(sizes, "seqQ", 1), require_int(sizes, "seqK", 1),
-                               optional_bool(sizes, "causal"), plan.get());
+  const int64_t seq_q = require_int(sizes, "seqQ", 1), seq_k = require_int(sizes, "seqK", 1);
+  const bool causal = optional_bool(sizes, "causal");
+  tessera::Status status = run_guarded(
+      [&] { return tessera::compile_pattern(*spec, seq_q, seq_k, causal, plan.get()); });
   if (!status.ok()) throw status_error(info.Env(), status);
   Napi::Object out = Napi::Object::New(info.Env());
   int64_t partial = 0;

@@ -43,6 +43,7 @@ const CASES: PatternCase[] = [
   { name: 'strided l=5 (column classes of 3 tiles)', pattern: { type: 'strided', stride: 5 }, n: 700 },
   { name: 'strided l=16 causal, key lengths', pattern: { type: 'strided', stride: 16 }, n: 300, causal: true, keyLengths: [300, 101] },
   { name: 'strided l=9, key lengths 0', pattern: { type: 'strided', stride: 9 }, n: 90, keyLengths: [0, 90] },
+  { name: 'strided l=2^50 (once a crash: its residue table was stride-sized)', pattern: { type: 'strided', stride: 2 ** 50 }, n: 60 },
   { name: 'fixed l=16 c=2', pattern: { type: 'fixed', block: 16, summary: 2 }, n: 150 },
   { name: 'fixed l=50 c=1 causal', pattern: { type: 'fixed', block: 50, summary: 1 }, n: 170, causal: true },
   { name: '1D window 7', pattern: { type: 'neighborhood', grid: [100], window: [7] }, n: 100 },

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "cuda_bindings.h"
 #include "device_memory.h"
+#include "op_registry.h"
 #include "pattern_plan_handle.h"
 #include "pattern_spec.h"
 
@@ -32,7 +33,9 @@ struct DevicePatternSlot {
 tessera::CompiledPattern compile_on_host(Napi::Env env, const tessera::PatternSpec& spec,
                                          int64_t seq_q, int64_t seq_k, bool causal) {
   tessera::CompiledPattern plan;
-  throw_if_failed(env, tessera::compile_pattern(spec, seq_q, seq_k, causal, &plan));
+  throw_if_failed(env, run_guarded([&] {
+                    return tessera::compile_pattern(spec, seq_q, seq_k, causal, &plan);
+                  }));
   return plan;
 }
 

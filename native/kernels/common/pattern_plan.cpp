@@ -231,11 +231,17 @@ void axial_candidates(const PatternSpec& s, const Positions& rows, int64_t seq_k
   add_outside_grid(s, seq_k, keys);
 }
 
+// Keys in the residue classes mod stride of the rows (unsorted; the caller sorts). Walks each
+// class, so a stride far beyond the sequence (any int64 value is valid) costs nothing.
 void residue_candidates(const Positions& rows, int64_t stride, int64_t seq_k, Positions* keys) {
-  std::vector<bool> residue(static_cast<size_t>(stride), false);
-  for (int64_t i : rows) residue[i % stride] = true;
-  for (int64_t j = 0; j < seq_k; j++) {
-    if (residue[j % stride]) keys->push_back(j);
+  Positions residues;
+  for (int64_t i : rows) residues.push_back(i % stride);
+  sort_unique(&residues);
+  for (int64_t r : residues) {
+    for (int64_t j = r; j < seq_k; j += stride) {
+      keys->push_back(j);
+      if (j > seq_k - stride) break;  // j + stride would pass seq_k (or overflow)
+    }
   }
 }
 
