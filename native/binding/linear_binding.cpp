@@ -111,8 +111,6 @@ class PackWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
  private:
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference keep_;

@@ -22,7 +22,9 @@ using OpUnpacker = OpCall (*)(const Napi::Object& args);
 void register_op(Napi::Env env, Napi::Object exports, const char* name, OpUnpacker unpack);
 
 // Runs a call and turns a C++ exception escaping it into a Status (std::bad_alloc: out of
-// memory), so that nothing thrown on a libuv worker or inside a binding ends the process.
+// memory), so that it reaches JS as a typed error: inside a binding it would otherwise end the
+// process, and on a libuv worker node-addon-api would hand it to AsyncWorker::OnError, which
+// settles none of our promises (the workers here report through Status only).
 tessera::Status run_guarded(const OpCall& call);
 
 // runSequence(steps: { op: string, args: object }[]) -> Promise<void>.
