@@ -3,6 +3,7 @@
 // first; check_pattern re-checks what the plan builder relies on).
 #include <napi.h>
 
+#include <cstdint>
 #include <string>
 
 #include "args.h"
@@ -17,6 +18,23 @@ namespace {
 
 const napi_type_tag kPlanTag = {0x7e55e7a0c0de4a11ULL, 0x9a77e2b5d1f00d5eULL};
 
+struct TileCounts {
+  int64_t query = 0, key = 0, partial = 0;
+};
+
+// The plan's tiles, or for a strided plan those of its two halves.
+TileCounts count_tiles(const tessera::CompiledPattern& plan) {
+  if (plan.strided) {
+    const TileCounts local = count_tiles(plan.strided->local);
+    const TileCounts column = count_tiles(plan.strided->column);
+    return {local.query + column.query, local.key + column.key, local.partial + column.partial};
+  }
+  TileCounts counts{static_cast<int64_t>(plan.query_tiles.size()),
+                    static_cast<int64_t>(plan.key_tiles.size()), 0};
+  for (const tessera::KeyTile& tile : plan.key_tiles) counts.partial += tile.mask >= 0 ? 1 : 0;
+  return counts;
+}
+
 Napi::Value compile_pattern(const Napi::CallbackInfo& info) {
   const std::shared_ptr<tessera::PatternSpec> spec =
       parse_pattern_spec(require_object(info[0], "pattern"));
@@ -28,11 +46,10 @@ Napi::Value compile_pattern(const Napi::CallbackInfo& info) {
       [&] { return tessera::compile_pattern(*spec, seq_q, seq_k, causal, plan.get()); });
   if (!status.ok()) throw status_error(info.Env(), status);
   Napi::Object out = Napi::Object::New(info.Env());
-  int64_t partial = 0;
-  for (const tessera::KeyTile& tile : plan->key_tiles) partial += tile.mask >= 0 ? 1 : 0;
-  out.Set("queryTiles", static_cast<double>(plan->query_tiles.size()));
-  out.Set("keyTiles", static_cast<double>(plan->key_tiles.size()));
-  out.Set("partialTiles", static_cast<double>(partial));
+  const TileCounts tiles = count_tiles(*plan);
+  out.Set("queryTiles", static_cast<double>(tiles.query));
+  out.Set("keyTiles", static_cast<double>(tiles.key));
+  out.Set("partialTiles", static_cast<double>(tiles.partial));
   out.Set("allowedPairs", static_cast<double>(plan->allowed_pairs));
   out.Set("computedPairs", static_cast<double>(plan->computed_pairs));
   out.Set("handle", wrap_plan(info.Env(), plan));

@@ -167,7 +167,7 @@ bool bench_pattern(const PatternShape& shape, DType dtype, int reps, cudaEvent_t
   const int64_t batch = kTokens / seq > 0 ? kTokens / seq : 1;
   CompiledPattern plan;
   CudaCompiledPattern device_plan;
-  Status status = compile_pattern(neighborhood_spec(shape), seq, seq, false, &plan);
+  Status status = compile_tile_plan(neighborhood_spec(shape), seq, seq, false, &plan);
   if (status.ok()) status = upload_pattern(plan, &device_plan);
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", shape.name.c_str(), status.message().c_str());

@@ -1,7 +1,7 @@
 // The pattern attention cases of tessera_cuda_tests: each pattern family (sliding, strided, fixed,
 // neighborhood 1D/2D/3D with dilation and a class token, axial temporal/spatial/rows, global with
 // an inner pattern, explicit mask, full), some with causal, key lengths (empty rows), D from 32 to
-// 256 and strided views. The plan is compiled on the CPU (compile_pattern), uploaded once and run
+// 256 and strided views. The plan is compiled on the CPU (compile_tile_plan), uploaded once and run
 // by cuda_pattern_attention; the reference is an fp64 attention under the exact predicate
 // (pattern_allows, causal, key lengths), independent of the plan. Without a GPU, the kernels'
 // walk of each plan (pattern_device.cuh) runs on the host and must visit every allowed pair
@@ -219,7 +219,7 @@ bool check_pattern_case(const PatternCase& pc, uint32_t seed) {
   const Case& c = pc.shape;
   CompiledPattern plan;
   CudaCompiledPattern device_plan;
-  Status status = compile_pattern(pc.spec, c.seq_q, c.seq_k, c.causal, &plan);
+  Status status = compile_tile_plan(pc.spec, c.seq_q, c.seq_k, c.causal, &plan);
   if (status.ok()) status = upload_pattern(plan, &device_plan);
   if (!status.ok()) {
     std::printf("FAIL  pattern %s: %s\n", pc.name.c_str(), status.message().c_str());
@@ -317,7 +317,7 @@ int check_pattern_walks() {
   for (const PatternCase& pc : pattern_cases()) {
     CompiledPattern plan;
     const Status status =
-        compile_pattern(pc.spec, pc.shape.seq_q, pc.shape.seq_k, pc.shape.causal, &plan);
+        compile_tile_plan(pc.spec, pc.shape.seq_q, pc.shape.seq_k, pc.shape.causal, &plan);
     const int64_t errors = status.ok() ? walk_errors(pc, plan) : -1;
     std::printf(
         "%s  pattern walk (host) %s: %lld wrong pairs/rows%s%s\n", errors == 0 ? "PASS" : "FAIL",

@@ -121,6 +121,15 @@ describe('compiled patterns', () => {
     expect(stats.computedPairs / stats.allowedPairs).toBeLessThan(2.1);
   });
 
+  test('a strided plan counts the mask\'s pairs and grows with N, not N^2', () => {
+    const spec = normalizePattern({ type: 'strided', stride: 37 }, 1500, 1500);
+    const { allowedPairs } = compilePattern(spec, { n: 1500 }, { causal: true }).stats;
+    expect(allowedPairs).toBe(combinedMask(spec, 1500, 1500, { causal: true }).reduce((a, b) => a + b, 0));
+    // The one tile plan of all rows had (N / 64) x (N / 96) / 2 key tiles, 1.4 million here (27,327 split).
+    const n = 2 ** 17;
+    expect(compilePattern({ type: 'strided', stride: 64 }, { n }, { causal: true }).stats.keyTiles).toBeLessThan(n / 2);
+  });
+
   test('axial patterns compile to full tiles only', () => {
     const compiled = compilePattern({ type: 'axial', grid: [20, 16, 16], axes: [0] }, { n: 5120 });
     expect(compiled.stats.partialTiles).toBe(0);

@@ -1,8 +1,9 @@
 // Pattern plans on a CUDA device, synchronous calls on the main thread:
 //   uploadPattern({ pattern, seqQ, seqK, causal, device }) -> handle
-//     pattern: lib/patterns' normalized PatternSpec; the plan is compiled here (compile_pattern,
-//     as the CPU addon does for its own plan) for Nq = seqQ queries, Nk = seqK keys and causal,
-//     then copied to `device` (upload_pattern). attention's `pattern` takes the handle.
+//     pattern: lib/patterns' normalized PatternSpec; the tile plan is compiled here
+//     (compile_tile_plan, which the CPU addon also builds for every pattern but strided) for Nq =
+//     seqQ queries, Nk = seqK keys and causal, then copied to `device` (upload_pattern).
+//     attention's `pattern` takes the handle.
 //   releasePattern(handle)    (frees once no call uses it; a no-op when repeated)
 #include <cuda_runtime_api.h>
 #include <napi.h>
@@ -34,7 +35,7 @@ tessera::CompiledPattern compile_on_host(Napi::Env env, const tessera::PatternSp
                                          int64_t seq_q, int64_t seq_k, bool causal) {
   tessera::CompiledPattern plan;
   throw_if_failed(env, run_guarded([&] {
-                    return tessera::compile_pattern(spec, seq_q, seq_k, causal, &plan);
+                    return tessera::compile_tile_plan(spec, seq_q, seq_k, causal, &plan);
                   }));
   return plan;
 }

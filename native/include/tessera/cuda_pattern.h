@@ -38,7 +38,8 @@ struct CudaCompiledPattern {
   std::unique_ptr<void, CudaDeviceFree> storage;
 };
 
-// Copies `plan` to the current device (synchronously), replacing what `out` held.
+// Copies `plan` (from compile_tile_plan) to the current device (synchronously), replacing what
+// `out` held.
 Status upload_pattern(const CompiledPattern& plan, CudaCompiledPattern* out);
 
 // Frees the device copy now (the destructor does the same but cannot report errors).

@@ -119,8 +119,8 @@ struct CompiledPattern {
   // Set (non-null) when the SIMD kernels run the grid rows with the direct neighborhood kernel;
   // the query tiles still serve the scalar kernel and the rows outside the grid.
   std::shared_ptr<const NeighborhoodPlan> neighborhood;
-  // Set (non-null) when the SIMD kernels run a strided pattern as two plans merged row by row
-  // (cpu/strided_attention.h); the query tiles still serve the scalar kernel and CUDA.
+  // Set (non-null) for a strided pattern, which the CPU kernels run as two plans merged row by
+  // row (cpu/strided_attention.h); the plan itself then has no tiles.
   std::shared_ptr<const StridedSplit> strided;
 
   int64_t position(const Segment& s, int64_t k) const {
@@ -137,8 +137,15 @@ struct StridedSplit {
   CompiledPattern local, column;
 };
 
-// Builds the plan: query tiles shaped by the pattern (grid boxes for neighborhood, lines of
-// the attended axes for axial), candidate keys per tile, each tile pair classified.
+// Builds the tile plan: query tiles shaped by the pattern (grid boxes for neighborhood, lines
+// of the attended axes for axial), candidate keys per tile, each tile pair classified. The
+// CUDA kernel runs every pattern on it.
+Status compile_tile_plan(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
+                         CompiledPattern* out);
+
+// The plan the CPU kernels run: the tile plan, except for a strided pattern, whose tile plan
+// tests nearly every pair (each tile of consecutive rows sees every residue class) and grows
+// with N^2 / 64 mask words: that one is compiled as its StridedSplit alone.
 Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
                        CompiledPattern* out);
 
@@ -152,7 +159,8 @@ Status check_plan_fits(int64_t plan_q, int64_t plan_k, bool plan_causal, int64_t
 Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
                          const RunOptions& opts);
 
-// The scalar kernel that walks the plan row by row (portable path and reference).
+// The scalar kernel that walks a tile plan row by row (portable path and reference; a strided
+// plan has no tiles: pattern_attention runs its halves).
 void pattern_attention_reference(const AttentionParams& p, const CompiledPattern& plan,
                                  int max_threads);
 

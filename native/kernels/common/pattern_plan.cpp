@@ -1,4 +1,4 @@
-// compile_pattern: query tiles shaped by the pattern, candidate keys per tile (a superset of
+// compile_tile_plan: query tiles shaped by the pattern, candidate keys per tile (a superset of
 // the keys any of its rows may see), cut into key tiles that are classified full or partial
 // (with per-key masks) by the exact predicate; tiles without an allowed pair are dropped.
 #include <algorithm>
@@ -457,8 +457,8 @@ class PlanBuilder {
 
 }  // namespace
 
-Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
-                       CompiledPattern* out) {
+Status compile_tile_plan(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
+                         CompiledPattern* out) {
   Status status = check_pattern(spec, seq_q, seq_k);
   if (!status.ok()) return status;
   *out = CompiledPattern();
@@ -474,7 +474,14 @@ Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bo
   }
   builder.make_blocks();
   plan_neighborhood(spec, out);
-  return plan_strided_split(spec, out);
+  return Status::Ok();
+}
+
+Status compile_pattern(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
+                       CompiledPattern* out) {
+  if (spec.type != PatternType::kStrided) return compile_tile_plan(spec, seq_q, seq_k, causal, out);
+  const Status status = check_pattern(spec, seq_q, seq_k);
+  return status.ok() ? compile_strided_split(spec, seq_q, seq_k, causal, out) : status;
 }
 
 Status check_plan_fits(int64_t plan_q, int64_t plan_k, bool plan_causal, int64_t seq_q,

@@ -1,17 +1,14 @@
-// The two-plan form of a strided pattern (tessera/pattern.h, StridedSplit), built by
-// compile_pattern when it computes fewer pairs than the strided tile plan.
+// The plan of a strided pattern on the CPU: its two halves (tessera/pattern.h, StridedSplit),
+// which compile_pattern builds in place of the strided tile plan.
 #pragma once
 
 #include "tessera/pattern.h"
 
 namespace tessera {
 
-// Sets plan->strided for a strided spec when its local and column plans together compute at
-// most kStridedSplitGain of the pairs of plan's tiles (plan holds the tile plan), and makes
-// plan->computed_pairs count what the SIMD kernels then compute. Other specs: nothing to do.
-Status plan_strided_split(const PatternSpec& spec, CompiledPattern* plan);
-
-// The split must at least save this share of the computed pairs to pay for its merge pass.
-constexpr double kStridedSplitGain = 0.8;
+// out: no tiles, seq_q / seq_k / causal, out->strided = the local (sliding, radius stride - 1)
+// and column (kStridedColumn) plans, and the pair counts of both. spec: a checked strided spec.
+Status compile_strided_split(const PatternSpec& spec, int64_t seq_q, int64_t seq_k, bool causal,
+                             CompiledPattern* out);
 
 }  // namespace tessera

@@ -85,7 +85,7 @@ Status pattern_attention(const AttentionParams& p, const CompiledPattern& plan,
   }
   if (status.ok()) status = choose_isa(opts, &isa);
   if (!status.ok()) return status;
-  if (plan.strided && isa != Isa::kScalar) return strided_attention(p, *plan.strided, opts);
+  if (plan.strided) return strided_attention(p, *plan.strided, opts);
   switch (isa) {
 #if defined(TESSERA_X86)
     case Isa::kAvx512:

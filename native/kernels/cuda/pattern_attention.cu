@@ -92,6 +92,10 @@ PatternView view_of(const CudaCompiledPattern& plan) {
 
 Status upload_pattern(const CompiledPattern& plan, CudaCompiledPattern* out) {
   using namespace cuda_detail;
+  if (plan.strided) {
+    return Status::Invalid(
+        "pattern: a CPU strided plan (compile_pattern); upload compile_tile_plan's");
+  }
   if (static_cast<int64_t>(plan.query_tiles.size()) > kMaxGridX) {
     return Status::Unsupported("cuda: a pattern plan with more than 2^31 - 1 query tiles");
   }
