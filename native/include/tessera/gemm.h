@@ -2,6 +2,7 @@
 // (at model load) into the layout the GEMM microkernels stream. Nothing here knows about Node.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -32,6 +33,7 @@ class PackedMatrix {
 
  private:
   struct Free {
+    size_t bytes;  // of the block (value-initialized to 0 for an empty matrix)
     void operator()(float* p) const;
   };
   friend Status pack_matrix(const float* w, int64_t k, int64_t n, int64_t stride_k,

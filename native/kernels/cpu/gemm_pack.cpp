@@ -1,11 +1,11 @@
 // pack_matrix(): a weight matrix with any element strides -> the panel layout of PackedMatrix.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "tessera/gemm.h"
+#include "tessera/page_memory.h"
 #include "tessera/thread_pool.h"
 
 namespace tessera {
@@ -48,21 +48,21 @@ void pack_panel(const float* w, int64_t k, int64_t n, int64_t stride_k, int64_t 
 
 }  // namespace
 
-void PackedMatrix::Free::operator()(float* p) const { std::free(p); }
+void PackedMatrix::Free::operator()(float* p) const { free_page_memory(p, bytes); }
 
 Status pack_matrix(const float* w, int64_t k, int64_t n, int64_t stride_k, int64_t stride_n,
                    PackedMatrix* out) {
   size_t floats = 0;
   Status status = check_pack(w, k, n, stride_k, stride_n, &floats);
   if (!status.ok()) return status;
-  // aligned_alloc wants a multiple of the alignment: floats is a multiple of 16 (64 bytes).
-  float* data = static_cast<float*>(std::aligned_alloc(64, floats * sizeof(float)));
+  const size_t bytes = floats * sizeof(float);
+  float* data = static_cast<float*>(allocate_page_memory(bytes));
   if (data == nullptr) {
     return Status(StatusCode::kOutOfMemory, "weight: out of memory for the packed matrix (" +
-                                                std::to_string(floats * sizeof(float)) + " bytes)");
+                                                std::to_string(bytes) + " bytes)");
   }
   PackedMatrix packed;
-  packed.data_.reset(data);
+  packed.data_ = std::unique_ptr<float, PackedMatrix::Free>(data, PackedMatrix::Free{bytes});
   packed.k_ = k;
   packed.n_ = n;
   parallel_for(packed.panels(), 0, [&](int64_t p) {
