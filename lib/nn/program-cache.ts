@@ -1,23 +1,34 @@
 /**
  * Prepared forward passes by input shape. A prepared pass owns its buffers, so two calls that
- * run at the same time each take their own; finished passes are kept (up to `keep` per shape)
- * for the next call with that shape.
+ * run at the same time each take their own; finished passes are kept for the next call with
+ * their shape: up to `perShape` per shape, for the `shapes` shapes used most recently. A service
+ * that sees many input sizes or batch sizes thus keeps a bounded set (ViT-B's pass at batch 32
+ * holds about 200 MB of activations); the passes of older shapes become garbage.
  */
 export class ProgramCache<T> {
+  /** Idle passes by shape key; the map's order is the order of last use, oldest first. */
   private readonly idle = new Map<string, T[]>();
 
-  constructor(private readonly keep = 2) {}
+  constructor(
+    private readonly perShape = 2,
+    private readonly shapes = 4,
+  ) {}
 
   /** An idle prepared pass for `key`, or a new one from `build`. */
   acquire(key: string, build: () => T): T {
     return this.idle.get(key)?.pop() ?? build();
   }
 
-  /** Returns a pass after use. */
+  /** Returns a pass after use; its shape becomes the most recently used. */
   release(key: string, item: T): void {
     const list = this.idle.get(key) ?? [];
-    if (list.length < this.keep) list.push(item);
+    if (list.length < this.perShape) list.push(item);
+    this.idle.delete(key);
     this.idle.set(key, list);
+    for (const oldest of this.idle.keys()) {
+      if (this.idle.size <= this.shapes) break;
+      this.idle.delete(oldest);
+    }
   }
 
   /** Drops every idle pass (their buffers become garbage). */
