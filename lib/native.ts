@@ -152,6 +152,8 @@ export interface NativeLinearArgs {
   aRowStride: number;
   /** A handle from packMatrix. */
   weight: unknown;
+  /** Multiplies a b before the bias; default 1. */
+  alpha?: number;
   bias: Float32Array | null;
   activation: 'none' | 'gelu' | 'gelu_tanh';
   residual: Float32Array | null;

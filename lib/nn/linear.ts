@@ -9,6 +9,8 @@ import type { Program } from './program';
 import type { Weights } from './weights';
 
 export interface LinearEmitOptions {
+  /** Multiplies x W before the bias; default 1. */
+  alpha?: number;
   activation?: LinearActivation;
   /** [M, N], added after the activation; may be `out` itself (in-place residual add). */
   residual?: TensorLike;
@@ -50,8 +52,9 @@ export class Linear {
     program.add('linear', args);
   }
 
-  private options(options: LinearEmitOptions): { bias?: Float32Array; activation?: LinearActivation; residual?: TensorLike } {
+  private options(options: LinearEmitOptions): { alpha?: number; bias?: Float32Array; activation?: LinearActivation; residual?: TensorLike } {
     return {
+      ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
       ...(this.bias ? { bias: this.bias } : {}),
       ...(options.activation ? { activation: options.activation } : {}),
       ...(options.residual ? { residual: options.residual } : {}),

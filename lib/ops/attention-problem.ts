@@ -10,10 +10,9 @@ import type { Pattern, PatternSpec } from '../patterns/types';
 import type { TensorLike } from '../tensor';
 import { Tensor } from '../tensor';
 import type { AttentionOptions } from './attention';
-import { checkTensor, describeShape, overlaps } from './validate';
+import { checkFiniteFloat32, checkTensor, describeShape, overlaps } from './validate';
 
 export const MAX_HEAD_DIM = 256;
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 export const LAYOUT = ['B', 'N', 'H', 'D'] as const;
 
@@ -98,10 +97,7 @@ export function checkAttentionProblem(q: Shaped, k: Shaped, v: Shaped, options: 
   if (headDim > MAX_HEAD_DIM) {
     throw new ArgumentError('q', `expected [B, N, H, D] with D <= ${MAX_HEAD_DIM}, received ${describeShape(q.shape)}`);
   }
-  const scale = options.scale ?? 1 / Math.sqrt(headDim);
-  if (typeof scale !== 'number' || !(Math.abs(scale) <= FLOAT32_MAX)) {
-    throw new ArgumentError('scale', `expected a finite float32 number (|scale| <= ${FLOAT32_MAX}), received ${String(scale)}`);
-  }
+  const scale = checkFiniteFloat32('scale', options.scale ?? 1 / Math.sqrt(headDim));
   if (options.causal !== undefined && typeof options.causal !== 'boolean') {
     throw new ArgumentError('causal', `expected a boolean, received ${typeof options.causal}`);
   }

@@ -11,9 +11,8 @@ import type { Tensor, TensorLike } from '../tensor';
 import { callAsync, callSync } from './call';
 import type { KernelOptions } from './rows';
 import { checkKernelOptions, checkRows, rowsOutput } from './rows';
-import { checkOptions } from './validate';
+import { FLOAT32_MAX, checkOptions } from './validate';
 
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 export interface LayerNormOptions extends KernelOptions {
   /** Scale [C]; default ones. */

@@ -1,5 +1,5 @@
 /**
- * linear(x, w, options) and linearSync: out = act(x W + bias) + residual in fp32, the op behind
+ * linear(x, w, options) and linearSync: out = act(alpha x W + bias) + residual in fp32, the op behind
  * every projection of a vision transformer.
  *   x: [M, K] (rows may be strided, columns contiguous), W: [K, N] packed once by packWeight
  *   -> out: [M, N]
@@ -13,7 +13,7 @@ import { Tensor } from '../tensor';
 import { callAsync, callSync } from './call';
 import type { KernelOptions } from './rows';
 import { checkKernelOptions } from './rows';
-import { checkOneOf, checkOptions, checkTensor, describeShape } from './validate';
+import { checkFiniteFloat32, checkOneOf, checkOptions, checkTensor, describeShape } from './validate';
 import { outputTensor } from './output';
 
 /** 'gelu': 0.5 x (1 + erf(x / sqrt 2)); 'gelu_tanh': 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
@@ -141,6 +141,8 @@ export function packWeight(weight: TensorLike, layout: WeightLayout): PackedWeig
 }
 
 export interface LinearOptions extends KernelOptions {
+  /** Multiplies x W before the bias is added; default 1 (e.g. 1 / T: a mean of T summed rows). */
+  alpha?: number;
   /** [N], added before the activation. */
   bias?: Float32Array;
   /** Applied after the bias; default 'none'. */
@@ -243,6 +245,7 @@ export function linearArgs(x: TensorLike, w: PackedWeight, rawOptions?: LinearOp
   }
   const m = xm.rows;
   const n = weight.n;
+  const alpha = checkFiniteFloat32('alpha', options.alpha ?? 1);
   const bias = options.bias === undefined ? null : checkBias(options.bias, n);
   const activation = checkOneOf('activation', options.activation ?? 'none', ACTIVATIONS);
   const { threads, isa } = checkKernelOptions(options);
@@ -251,7 +254,7 @@ export function linearArgs(x: TensorLike, w: PackedWeight, rawOptions?: LinearOp
   const rm = residual === null ? null : checkResidual(residual, out.tensor, out.matrix, m, n);
   const args: NativeLinearArgs = {
     a: x.data, m, k: weight.k, aRowStride: xm.rowStride,
-    weight: weight.handle, bias, activation,
+    weight: weight.handle, alpha, bias, activation,
     residual: residual?.data ?? null, residualRowStride: rm?.rowStride ?? 0,
     out: out.tensor.data, outRowStride: out.matrix.rowStride,
     isa, threads,

@@ -55,6 +55,17 @@ export function checkPositiveInt(name: string, value: unknown): number {
   return value;
 }
 
+/** The largest finite float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A number the kernels can hold as a finite float32 (|value| <= FLOAT32_MAX). */
+export function checkFiniteFloat32(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(Math.abs(value) <= FLOAT32_MAX)) {
+    throw new ArgumentError(name, `expected a finite float32 number (|${name}| <= ${FLOAT32_MAX}), received ${String(value)}`);
+  }
+  return value;
+}
+
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
     throw new ArgumentError(name, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, received ${String(value)}`);

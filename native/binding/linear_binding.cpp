@@ -4,15 +4,17 @@
 // packMatrixAsync(args) -> Promise<handle>: the same off the event loop.
 // releaseMatrix(handle): frees the packed copy now (once no running call uses it); a no-op when
 // repeated; calls given the handle afterwards fail.
-// linearSync(args) and linearAsync(args) -> Promise<void> (see op_registry.h), out = act(a b +
-// bias) + residual:
-// args: { a: Float32Array, m, k, aRowStride, weight: handle, bias?: Float32Array [N],
+// linearSync(args) and linearAsync(args) -> Promise<void> (see op_registry.h), out = act(alpha a b
+// + bias) + residual:
+// args: { a: Float32Array, m, k, aRowStride, weight: handle, alpha?, bias?: Float32Array [N],
 //         activation: 'none' | 'gelu' | 'gelu_tanh', residual?: Float32Array, residualRowStride,
 //         out: Float32Array, outRowStride, isa: 'auto' | 'scalar' | 'avx2' | 'avx512', threads }
 // The TypeScript layer validates first with friendlier messages; these checks are the safety
 // net that keeps a direct caller from reading or writing out of bounds.
 #include <napi.h>
 
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,6 +44,17 @@ tessera::Activation parse_activation(Napi::Env env, const std::string& name) {
   throw status_error(
       env, tessera::Status::Invalid(
                "activation: expected 'none', 'gelu' or 'gelu_tanh', received '" + name + "'"));
+}
+
+// args.alpha: 1 when absent, else a number that is a finite float32.
+float parse_alpha(const Napi::Object& args) {
+  if (args.Get("alpha").IsUndefined()) return 1.0f;
+  const double alpha = require_number(args, "alpha");
+  if (!(std::fabs(alpha) <= std::numeric_limits<float>::max())) {
+    throw status_error(args.Env(),
+                       tessera::Status::Invalid("alpha: expected a finite float32 number"));
+  }
+  return static_cast<float>(alpha);
 }
 
 // A [rows, cols] operand with unit column stride: checks it lies inside its buffer.
@@ -158,6 +171,7 @@ LinearCall unpack(const Napi::Object& args) {
                                       " elements, received " + std::to_string(bias.length)));
   }
   p.bias = bias.data;
+  p.alpha = parse_alpha(args);
   const TypedView<float> residual = optional_float32(args, "residual");
   if (residual.data) {
     p.residual_row_stride = require_int(args, "residualRowStride", 0);

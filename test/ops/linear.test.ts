@@ -39,6 +39,7 @@ interface Case {
   n: number;
   k: number;
   layout?: WeightLayout;
+  alpha?: number;
   bias?: boolean;
   activation?: LinearActivation;
   residual?: ResidualMode;
@@ -55,7 +56,7 @@ interface Inputs {
 }
 
 function caseName(c: Case, isa: IsaName): string {
-  return formatLabel({ M: c.m, N: c.n, K: c.k, layout: c.layout, bias: c.bias ? 'yes' : undefined, activation: c.activation, residual: c.residual, xRowStride: c.xRowStride, outRowStride: c.outRowStride, isa });
+  return formatLabel({ M: c.m, N: c.n, K: c.k, layout: c.layout, alpha: c.alpha, bias: c.bias ? 'yes' : undefined, activation: c.activation, residual: c.residual, xRowStride: c.xRowStride, outRowStride: c.outRowStride, isa });
 }
 
 /** A [rows, cols] view with the given row stride over fresh random data (gaps hold NaN for views). */
@@ -79,7 +80,7 @@ function inputsFor(c: Case): Inputs {
 }
 
 function referenceFor(c: Case, inputs: Inputs): Float64Array {
-  const options: ReferenceLinearOptions = { bias: inputs.bias, activation: c.activation, residual: inputs.residual };
+  const options: ReferenceLinearOptions = { alpha: c.alpha, bias: inputs.bias, activation: c.activation, residual: inputs.residual };
   return referenceLinear(inputs.x, inputs.weight, c.layout ?? 'out_in', options);
 }
 
@@ -94,7 +95,7 @@ function contiguous(t: TensorLike): Float32Array {
 
 /** Runs the case on one isa (sync) and returns its output. Inputs are copied when run in place. */
 function runCase(c: Case, inputs: Inputs, packed: PackedWeight, isa: IsaName): TensorLike {
-  const options: LinearOptions = { isa, bias: inputs.bias, activation: c.activation };
+  const options: LinearOptions = { isa, bias: inputs.bias, activation: c.activation, ...(c.alpha === undefined ? {} : { alpha: c.alpha }) };
   if (inputs.residual && c.residual === 'in_place') {
     const target = { ...inputs.residual, data: Float32Array.from(inputs.residual.data) };
     return linearSync(inputs.x, packed, { ...options, residual: target, out: target });
@@ -168,6 +169,17 @@ describe('epilogues', () => {
     run.each(combos.map((e) => [formatLabel(e), e]))(`%s (isa ${isa})${suffix}`, (_name, e) => {
       checkCase({ m: 37, n: 50, k: 70, ...e }, [isa]);
       checkCase({ m: 23, n: 45, k: 400, ...e }, [isa]);
+    });
+  }
+});
+
+describe('alpha: out = act(alpha x W + bias) + residual', () => {
+  for (const isa of ALL_ISAS) {
+    const { run, suffix } = testIsa(isa);
+    run(`alpha 1/8 and -2.5, with bias, GELU and residuals, one and two K blocks (isa ${isa})${suffix}`, () => {
+      checkCase({ m: 37, n: 50, k: 70, alpha: 0.125, bias: true, activation: 'gelu', residual: 'in_place' }, [isa]);
+      checkCase({ m: 23, n: 45, k: 400, alpha: -2.5, bias: true, residual: 'separate' }, [isa]);
+      checkCase({ m: 3, n: 33, k: 5, alpha: 0 }, [isa]);
     });
   }
 });
@@ -339,6 +351,9 @@ describe('argument errors', () => {
     { name: 'bias of the wrong length', options: { bias: new Float32Array(n + 1) }, param: 'bias', message: ['expected a Float32Array of length 5', 'received a Float32Array of length 6'] },
     { name: 'bias a plain array', options: { bias: [1, 2, 3, 4, 5] }, param: 'bias', message: ['expected a Float32Array of length 5', 'received 1,2,3,4,5'] },
     { name: 'unknown activation', options: { activation: 'relu' }, param: 'activation', message: ["expected one of 'none', 'gelu', 'gelu_tanh'", 'received relu'] },
+    { name: 'alpha NaN', options: { alpha: NaN }, param: 'alpha', message: ['expected a finite float32 number', 'received NaN'] },
+    { name: 'alpha beyond float32', options: { alpha: 1e39 }, param: 'alpha', message: ['expected a finite float32 number', 'received 1e+39'] },
+    { name: 'alpha a string', options: { alpha: '2' }, param: 'alpha', message: ['expected a finite float32 number', 'received 2'] },
     { name: 'residual of the wrong shape', options: { residual: { data: new Float32Array(m * (n + 1)), shape: [m, n + 1] } }, param: 'residual', message: ['expected [6, 5]', 'received [6, 6]'] },
     { name: 'residual not a tensor', options: { residual: new Float32Array(m * n) }, param: 'residual', message: ['expected data to be a Float32Array', 'received undefined'] },
     { name: 'out of the wrong shape', options: { out: { data: new Float32Array(m * n), shape: [n, m] } }, param: 'out', message: ['expected [6, 5]', 'received [5, 6]'] },
@@ -399,6 +414,8 @@ describe('argument errors', () => {
       ['K differs from the weight', { ...args, k: 3, aRowStride: 3 }, /^a: expected \[M, K\] with K = 4/],
       ['out overlapping a', { ...args, a: big.subarray(m * k), out: big }, /^out: expected memory that does not overlap a/],
       ['unknown activation', { ...args, activation: 'relu' }, /^activation: expected 'none', 'gelu' or 'gelu_tanh'/],
+      ['alpha infinite', { ...args, alpha: Infinity }, /^alpha: expected a finite float32 number/],
+      ['alpha not a number', { ...args, alpha: '2' }, /^alpha: expected a number/],
       ['a not a Float32Array', { ...args, a: new Float64Array(m * k) }, /^a: expected a Float32Array/],
     ];
     for (const [, badArgs, message] of bad) expect(() => native().linearSync(badArgs as typeof args)).toThrow(message);

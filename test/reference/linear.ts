@@ -5,7 +5,7 @@
  * everything in float64 computed from the fp32 inputs. It reads strided views and both weight
  * layouts itself and shares no code with lib/ (only the TensorLike type).
  *   x: [M, K], weight: [N, K] ('out_in') or [K, N] ('in_out'), bias: [N], residual: [M, N]
- *   -> out = act(x W + bias) + residual: [M, N] (contiguous)
+ *   -> out = act(alpha x W + bias) + residual: [M, N] (contiguous)
  */
 import type { TensorLike } from '../../lib';
 import { rowMajorStrides } from './attention';
@@ -14,6 +14,8 @@ import { geluErf, geluTanh } from './erf';
 export type ReferenceActivation = 'none' | 'gelu' | 'gelu_tanh';
 
 export interface ReferenceLinearOptions {
+  /** Default 1. */
+  alpha?: number;
   bias?: ArrayLike<number>;
   activation?: ReferenceActivation;
   residual?: TensorLike;
@@ -44,9 +46,10 @@ export function referenceLinear(
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let sum = options.bias ? options.bias[j] : 0;
+      let sum = 0;
       for (let kk = 0; kk < k; kk++) sum += at(x, i, kk) * w(kk, j);
-      out[i * n + j] = activate(sum) + (options.residual ? at(options.residual, i, j) : 0);
+      const pre = (options.alpha ?? 1) * sum + (options.bias ? options.bias[j] : 0);
+      out[i * n + j] = activate(pre) + (options.residual ? at(options.residual, i, j) : 0);
     }
   }
   return out;

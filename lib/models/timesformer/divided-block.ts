@@ -7,10 +7,12 @@
  *      composed into one at load time.
  *   2. spatial: each patch attends to its frame's patches and the class token (axial axes
  *      [0, 1], class token global); the class token attends once per frame (its frame's patches
- *      and itself: a T x N mask) and the T results are averaged — done by one GEMM over the T
- *      contexts with the output projection tiled T times and divided by T.
+ *      and itself: a T x N mask) and the T projected results are averaged. The projection is
+ *      linear, so that mean is out(sum of the T contexts) with alpha = 1/T: T - 1 adds and one
+ *      GEMM row per item, with the output projection's own packed weight.
  *   3. the MLP, as in every block.
  */
+import { addArgs } from '../../ops/add';
 import { attentionArgs } from '../../ops/attention';
 import type { TensorLike } from '../../tensor';
 import { Tensor } from '../../tensor';
@@ -25,11 +27,13 @@ import { rowsView } from '../../nn/program';
 import type { Weights } from '../../nn/weights';
 import type { EncoderConfig } from '../encoder-config';
 
-/** Buffers of a divided layer: the block's, plus the class token's per-frame contexts [B*T*C]. */
+/** Buffers of a divided layer: the block's, plus the class token's per-frame contexts and their sum. */
 export interface DividedBuffers extends BlockBuffers {
   frames: number;
   /** [B*T*C] */
   clsContext: Float32Array;
+  /** [B*C] */
+  clsSum: Float32Array;
 }
 
 /** out = second(first(x)) as one Linear: W = W2 W1, b = W2 b1 + b2 (computed with the GEMM). */
@@ -51,8 +55,6 @@ export function classTokenMask(patches: number, frames: number): Uint8Array {
 }
 
 export class DividedSpaceTimeBlock {
-  private readonly classProjections = new Map<number, Linear>();
-
   constructor(
     readonly temporalNorm: LayerNorm,
     /** Temporal attention's fused qkv and its composed output projection (output.dense then temporal_dense). */
@@ -61,8 +63,6 @@ export class DividedSpaceTimeBlock {
     readonly spatial: MultiHeadAttention,
     readonly mlpNorm: LayerNorm,
     readonly mlp: Mlp,
-    /** The spatial output projection's weight [C, C] and bias [C], for the class token's tiled copy. */
-    private readonly spatialOutput: { weight: Float32Array; bias: Float32Array | null },
     /** The patches' spatial pattern on the [gh, gw, T] grid; default: axial axes [0, 1] (their frame). */
     private readonly spatialPattern?: PatternFor,
   ) {}
@@ -84,26 +84,17 @@ export class DividedSpaceTimeBlock {
       attention('attention'),
       norm('layernorm_after'),
       mlp,
-      { weight: weights.get('attention.output.dense.weight', [h, h]).data, bias: weights.get('attention.output.dense.bias', [h]).data },
       spatialPattern,
     );
   }
 
-  /** The spatial output projection tiled T times over T contexts and scaled by 1/T: [C, T*C]. */
-  private classProjection(frames: number, channels: number): Linear {
-    const weights = this.spatialOutput;
-    let linear = this.classProjections.get(frames);
-    if (!linear) {
-      const tiled = new Float32Array(channels * frames * channels);
-      for (let i = 0; i < channels; i++) {
-        for (let t = 0; t < frames; t++) {
-          for (let k = 0; k < channels; k++) tiled[(i * frames + t) * channels + k] = weights.weight[i * channels + k] / frames;
-        }
-      }
-      linear = new Linear({ data: tiled, shape: [channels, frames * channels] }, weights.bias ? { data: weights.bias, shape: [channels] } : null);
-      this.classProjections.set(frames, linear);
-    }
-    return linear;
+  /** The sum of the class token's T frame contexts: [B, C] (frame 0's rows when T = 1). */
+  private classContextSum(program: Program, b: DividedBuffers, c: number): TensorLike {
+    const frame = (t: number): TensorLike => rowsView(b.clsContext, b.batch, c, b.frames * c, t * c);
+    if (b.frames === 1) return frame(0);
+    const sum = rowsView(b.clsSum, b.batch, c);
+    for (let t = 1; t < b.frames; t++) program.add('add', addArgs(t === 1 ? frame(0) : sum, frame(t), { out: sum }).args);
+    return sum;
   }
 
   emit(program: Program, b: DividedBuffers): void {
@@ -137,7 +128,7 @@ export class DividedSpaceTimeBlock {
     program.add('attention', attentionArgs(clsQuery, sk, sv, { out: clsOut, pattern: mask }).args);
     for (let i = 0; i < b.batch; i++) this.spatial.output.emit(program, patchRows(b.ctx, i), patchRows(b.h, i), { residual: patchRows(b.h, i) });
     const clsRows = rowsView(b.h, b.batch, c, n * c);
-    this.classProjection(b.frames, c).emit(program, rowsView(b.clsContext, b.batch, b.frames * c), clsRows, { residual: clsRows });
+    this.spatial.output.emit(program, this.classContextSum(program, b, c), clsRows, { residual: clsRows, alpha: 1 / b.frames });
 
     // 3. MLP
     this.mlpNorm.emit(program, h, norm);

@@ -108,7 +108,7 @@ export class TimesformerEncoder {
       return { out, add: rowsView(added, patches, h, h, t * patches * h) };
     });
     emitClassTokens(program, buffers.h, items, tokens, this.classRow);
-    const divided: DividedBuffers = { ...buffers, frames, clsContext: new Float32Array(batch * frames * h) };
+    const divided: DividedBuffers = { ...buffers, frames, clsContext: new Float32Array(batch * frames * h), clsSum: new Float32Array(batch * h) };
     for (const block of this.blocks) {
       if (block instanceof DividedSpaceTimeBlock) block.emit(program, divided);
       else block.emit(program, buffers);

@@ -58,7 +58,7 @@ enum class Activation {
   kGeluTanh,  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
 };
 
-// out = act(a b + bias) + residual, per row i < M and column j < N.
+// out = act(alpha a b + bias) + residual, per row i < M and column j < N.
 //   a:        [M, K], rows a_row_stride elements apart, columns contiguous
 //   b:        [K, N], packed
 //   bias:     [N] or null
@@ -70,6 +70,7 @@ struct LinearParams {
   const float* a = nullptr;
   int64_t m = 0, k = 0, a_row_stride = 0;
   const PackedMatrix* b = nullptr;
+  float alpha = 1.0f;  // multiplies a b before the bias
   const float* bias = nullptr;
   Activation activation = Activation::kNone;
   const float* residual = nullptr;

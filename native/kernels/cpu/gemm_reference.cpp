@@ -38,7 +38,7 @@ Status linear_reference(const LinearParams& p) {
     float* out_row = p.out + i * p.out_row_stride;
     const float* residual_row = p.residual ? p.residual + i * p.residual_row_stride : nullptr;
     for (int64_t j = 0; j < n; j++) {
-      double x = dot(a_row, *p.b, j) + (p.bias ? p.bias[j] : 0.0f);
+      double x = p.alpha * dot(a_row, *p.b, j) + (p.bias ? p.bias[j] : 0.0f);
       x = activate(static_cast<float>(x), p.activation);
       if (residual_row) x = static_cast<float>(x) + residual_row[j];
       out_row[j] = static_cast<float>(x);

@@ -128,21 +128,22 @@ typename T::V activate(typename T::V x, Activation activation) {
   return x;
 }
 
-// out[j] = act(t[j] + bias[j]) + residual[j] for j in [0, count), the vector part with S and
-// the rest lane by lane (bias and residual may be null).
+// out[j] = act(alpha t[j] + bias[j]) + residual[j] for j in [0, count), the vector part with S
+// and the rest lane by lane (bias and residual may be null).
 template <class S>
-void finish_row(const float* t, const float* bias, const float* residual, Activation activation,
-                int64_t count, float* out) {
+void finish_row(const float* t, float alpha, const float* bias, const float* residual,
+                Activation activation, int64_t count, float* out) {
   int64_t j = 0;
+  const typename S::V alpha_v = S::set1(alpha);
   for (; j + S::W <= count; j += S::W) {
-    typename S::V x = S::load(t + j);
+    typename S::V x = S::mul(alpha_v, S::load(t + j));
     if (bias) x = S::add(x, S::load(bias + j));
     x = activate<S>(x, activation);
     if (residual) x = S::add(x, S::load(residual + j));
     S::store(out + j, x);
   }
   for (; j < count; j++) {
-    float x = t[j] + (bias ? bias[j] : 0.0f);
+    float x = alpha * t[j] + (bias ? bias[j] : 0.0f);
     x = activate<Lane<S>>(x, activation);
     out[j] = residual ? x + residual[j] : x;
   }
@@ -286,7 +287,7 @@ class Gemm {
       const int64_t row = m0_ + r0 + i;
       const float* residual =
           p_.residual ? p_.residual + row * p_.residual_row_stride + column : nullptr;
-      finish_row<S>(t + i * ldt, bias, residual, p_.activation, count,
+      finish_row<S>(t + i * ldt, p_.alpha, bias, residual, p_.activation, count,
                     p_.out + row * p_.out_row_stride + column);
     }
   }
