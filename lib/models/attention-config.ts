@@ -8,12 +8,14 @@
  *   { "type": "axial", "axes": [..] }                                       rows / columns
  *   { "type": "local_global", "window": [...], "global_tokens": [i, ...] }   windows plus extra
  *       global tokens (positions in the sequence, the class token being 0)
- * A spec compiles once per input grid (cached), shared by every layer that uses it.
+ * A spec compiles once per input grid (cached for the grids used last), shared by every layer that uses it.
  */
 import { FormatError } from '../errors';
 import type { JsonObject } from '../io/json-file';
 import { isJsonObject } from '../io/json-file';
 import type { PatternFor } from '../nn/block';
+import { RECENT_SHAPES } from '../nn/program-cache';
+import { RecentCache } from '../nn/recent-cache';
 import { CompiledPattern } from '../patterns/compile';
 import { normalizePattern } from '../patterns/index';
 import type { Pattern } from '../patterns/types';
@@ -70,20 +72,17 @@ function parseSpec(spec: unknown, file: string, where: string): GridPattern {
  * leading global tokens; `make` returns null for full attention. Compilation errors go to `fail`.
  */
 export function patternPerGrid(make: (grid: readonly number[]) => Pattern | null, offset: number, fail: (error: Error, grid: readonly number[]) => Error = (e) => e): PatternFor {
-  const cache = new Map<string, CompiledPattern | undefined>();
-  return (grid) => {
-    const key = grid.join('x');
-    if (!cache.has(key)) {
+  const cache = new RecentCache<CompiledPattern | undefined>(RECENT_SHAPES);
+  return (grid) =>
+    cache.get(grid.join('x'), () => {
       const pattern = make(grid);
       const n = offset + grid.reduce((a, b) => a * b, 1);
       try {
-        cache.set(key, pattern ? new CompiledPattern(normalizePattern(pattern, n, n), n, n, false) : undefined);
+        return pattern ? new CompiledPattern(normalizePattern(pattern, n, n), n, n, false) : undefined;
       } catch (error) {
         throw fail(error as Error, grid);
       }
-    }
-    return cache.get(key);
-  };
+    });
 }
 
 function compiled(make: GridPattern, offset: number, file: string, where: string): PatternFor {

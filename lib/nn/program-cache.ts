@@ -5,13 +5,16 @@
  * that sees many input sizes or batch sizes thus keeps a bounded set (ViT-B's pass at batch 32
  * holds about 200 MB of activations); the passes of older shapes become garbage.
  */
+/** Input shapes whose prepared passes (and shape-derived values, lib/nn/recent-cache.ts) are kept. */
+export const RECENT_SHAPES = 4;
+
 export class ProgramCache<T> {
   /** Idle passes by shape key; the map's order is the order of last use, oldest first. */
   private readonly idle = new Map<string, T[]>();
 
   constructor(
     private readonly perShape = 2,
-    private readonly shapes = 4,
+    private readonly shapes = RECENT_SHAPES,
   ) {}
 
   /** An idle prepared pass for `key`, or a new one from `build`. */

@@ -15,6 +15,8 @@ import type { PatchEmbed } from '../../nn/patch-embed';
 import { interpolateGrid2d } from '../../nn/position';
 import type { Program } from '../../nn/program';
 import { rowsView } from '../../nn/program';
+import { RECENT_SHAPES } from '../../nn/program-cache';
+import { RecentCache } from '../../nn/recent-cache';
 import type { Weights } from '../../nn/weights';
 import type { TensorLike } from '../../tensor';
 import { loadPatchEmbeddings } from '../patch-embeddings';
@@ -40,7 +42,7 @@ export function loadViTBlock(weights: Weights, c: ViTConfig, layer: number): Tra
 }
 
 export class ViTEncoder {
-  private readonly positionCache = new Map<string, Float32Array>();
+  private readonly positionCache = new RecentCache<Float32Array>(RECENT_SHAPES);
 
   constructor(
     readonly config: ViTConfig,
@@ -68,16 +70,12 @@ export class ViTEncoder {
 
   /** Patch position rows [P, hidden] for a patch grid, resampled from the config's grid when they differ. */
   private patchPositions(grid: readonly [number, number]): Float32Array {
-    const key = grid.join('x');
-    let p = this.positionCache.get(key);
-    if (!p) {
+    return this.positionCache.get(grid.join('x'), () => {
       const h = this.hiddenSize;
       const base = this.patchEmbed.patchGrid(this.config.imageSize) as [number, number];
       const stored = this.positions.subarray(h);
-      p = base[0] === grid[0] && base[1] === grid[1] ? stored : interpolateGrid2d(stored, base, grid, h);
-      this.positionCache.set(key, p);
-    }
-    return p;
+      return base[0] === grid[0] && base[1] === grid[1] ? stored : interpolateGrid2d(stored, base, grid, h);
+    });
   }
 
   /**
