@@ -5,33 +5,31 @@
  * that sees many input sizes or batch sizes thus keeps a bounded set (ViT-B's pass at batch 32
  * holds about 200 MB of activations); the passes of older shapes become garbage.
  */
+import { RecentCache } from './recent-cache';
+
 /** Input shapes whose prepared passes (and shape-derived values, lib/nn/recent-cache.ts) are kept. */
 export const RECENT_SHAPES = 4;
 
 export class ProgramCache<T> {
-  /** Idle passes by shape key; the map's order is the order of last use, oldest first. */
-  private readonly idle = new Map<string, T[]>();
+  /** Idle passes by shape key. */
+  private readonly idle: RecentCache<T[]>;
 
   constructor(
     private readonly perShape = 2,
-    private readonly shapes = RECENT_SHAPES,
-  ) {}
+    shapes = RECENT_SHAPES,
+  ) {
+    this.idle = new RecentCache<T[]>(shapes);
+  }
 
-  /** An idle prepared pass for `key`, or a new one from `build`. */
+  /** An idle prepared pass for `key`, or a new one from `build`; the shape becomes the most recent. */
   acquire(key: string, build: () => T): T {
-    return this.idle.get(key)?.pop() ?? build();
+    return this.idle.get(key, () => []).pop() ?? build();
   }
 
   /** Returns a pass after use; its shape becomes the most recently used. */
   release(key: string, item: T): void {
-    const list = this.idle.get(key) ?? [];
+    const list = this.idle.get(key, () => []);
     if (list.length < this.perShape) list.push(item);
-    this.idle.delete(key);
-    this.idle.set(key, list);
-    for (const oldest of this.idle.keys()) {
-      if (this.idle.size <= this.shapes) break;
-      this.idle.delete(oldest);
-    }
   }
 
   /** Drops every idle pass (their buffers become garbage). */

@@ -20,4 +20,9 @@ export class RecentCache<V> {
     }
     return value;
   }
+
+  /** Drops every value. */
+  clear(): void {
+    this.values.clear();
+  }
 }
