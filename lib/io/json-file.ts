@@ -108,6 +108,18 @@ export function readExactly(fd: number, target: Uint8Array, position: number, fi
   }
 }
 
+/** readExactly through a FileHandle: fills target with the bytes at position without blocking the event loop. */
+export async function readExactlyAsync(handle: fs.promises.FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) {
+      throw new FormatError(file, `ended at byte ${position + done} while reading ${target.length} bytes at ${position} (was it truncated?)`);
+    }
+    done += bytesRead;
+  }
+}
+
 function checkMaxBytes(maxBytes: unknown): number {
   if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new ArgumentError('maxBytes', `expected a positive integer, received ${String(maxBytes)}`);

@@ -30,8 +30,9 @@ import { ArgumentError, FormatError } from '../errors';
 import { checkOneOf, describeShape } from '../ops/validate';
 import type { TensorLike } from '../tensor';
 import { Tensor, contiguousStrides, rowMajorData } from '../tensor';
+import type { WeightSource } from '../nn/weights';
 import { bfloat16BitsToFloat32, halfBitsToFloat32 } from './half';
-import { describeJsonValue, isJsonObject, parseJsonText, readExactly } from './json-file';
+import { describeJsonValue, isJsonObject, parseJsonText, readExactly, readExactlyAsync } from './json-file';
 
 /** Bytes per element of each dtype of the format that has whole-byte elements. */
 const DTYPE_BYTES = {
@@ -93,6 +94,14 @@ export interface SafetensorsFile {
    * the result). FormatError when there is no such tensor or its dtype is not F32, F16 or BF16.
    */
   tensor(name: string): Tensor;
+  /** tensor() with the file read asynchronously (the event loop stays free while it reads). */
+  tensorAsync(name: string): Promise<Tensor>;
+  /**
+   * Every F32/F16/BF16 tensor read asynchronously into memory, as a WeightSource that hands each
+   * one out once (a second request reads the file again, so nothing is kept after a model took
+   * its weights); other names fall back to this file's tensor() and its errors.
+   */
+  preload(): Promise<WeightSource>;
 }
 
 /** Where a reader gets bytes from: a file on disk or a buffer in memory. */
@@ -100,6 +109,11 @@ interface ByteSource {
   readonly size: number;
   /** Fills `target` with the bytes starting at `position` (position + target.length <= size). */
   read(position: number, target: Uint8Array): void;
+  /**
+   * read() for each [position, target] pair in turn (taken from `parts` one at a time, so a
+   * generator can allocate each target when it is due), without blocking the event loop.
+   */
+  readAsync(parts: Iterable<readonly [number, Uint8Array]>): Promise<void>;
 }
 
 /** One validated header entry; begin and end are offsets in the data section. */
@@ -145,18 +159,29 @@ function shapeText(shape: readonly number[]): string {
 function fileSource(file: string): ByteSource {
   const opened = fs.statSync(file);
   if (!opened.isFile()) throw new FormatError(file, 'not a regular file');
+  const checkUnchanged = (now: fs.Stats): void => {
+    if (now.size !== opened.size || now.mtimeMs !== opened.mtimeMs || now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new FormatError(file, 'changed on disk since it was opened; read it again');
+    }
+  };
   return {
     size: opened.size,
     read(position, target) {
       const fd = fs.openSync(file, 'r');
       try {
-        const now = fs.fstatSync(fd);
-        if (now.size !== opened.size || now.mtimeMs !== opened.mtimeMs || now.ino !== opened.ino || now.dev !== opened.dev) {
-          throw new FormatError(file, 'changed on disk since it was opened; read it again');
-        }
+        checkUnchanged(fs.fstatSync(fd));
         readExactly(fd, target, position, file);
       } finally {
         fs.closeSync(fd);
+      }
+    },
+    async readAsync(parts) {
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        checkUnchanged(await handle.stat());
+        for (const [position, target] of parts) await readExactlyAsync(handle, target, position, file);
+      } finally {
+        await handle.close();
       }
     },
   };
@@ -168,6 +193,9 @@ function bufferSource(bytes: Uint8Array): ByteSource {
     size: bytes.length,
     read(position, target) {
       target.set(bytes.subarray(position, position + target.length));
+    },
+    async readAsync(parts) {
+      for (const [position, target] of parts) target.set(bytes.subarray(position, position + target.length));
     },
   };
 }
@@ -367,26 +395,40 @@ export function float32BitsToBfloat16(bits: number): number {
   return (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
 }
 
-/** Reads `count` little-endian u16 values through `read`. */
-function readUint16(read: (target: Uint8Array) => void, count: number): Uint16Array {
-  const raw = new Uint16Array(count);
-  read(new Uint8Array(raw.buffer));
-  if (BIG_ENDIAN_HOST) Buffer.from(raw.buffer).swap16();
-  return raw;
+/**
+ * Decoding `count` elements: `bytes` is where the raw little-endian data is read to (straight
+ * into the result for F32: no second copy), then `finish()` returns them as fp32.
+ */
+interface Decoding {
+  readonly bytes: Uint8Array;
+  finish(): Float32Array;
 }
 
-/** Turns `count` elements of raw data (supplied by `read`) into fp32. */
-type Decoder = (read: (target: Uint8Array) => void, count: number) => Float32Array;
+/** 16-bit elements converted by `convert` once read. */
+function decode16(count: number, convert: (bits: Uint16Array) => Float32Array): Decoding {
+  const raw = new Uint16Array(count);
+  return {
+    bytes: new Uint8Array(raw.buffer),
+    finish() {
+      if (BIG_ENDIAN_HOST) Buffer.from(raw.buffer).swap16();
+      return convert(raw);
+    },
+  };
+}
 
-const DECODERS: Record<SafetensorsFloatDtype, Decoder> = {
-  F32(read, count) {
+const DECODERS: Record<SafetensorsFloatDtype, (count: number) => Decoding> = {
+  F32(count) {
     const out = new Float32Array(count);
-    read(new Uint8Array(out.buffer)); // straight into the result: no second copy
-    if (BIG_ENDIAN_HOST) Buffer.from(out.buffer).swap32();
-    return out;
+    return {
+      bytes: new Uint8Array(out.buffer),
+      finish() {
+        if (BIG_ENDIAN_HOST) Buffer.from(out.buffer).swap32();
+        return out;
+      },
+    };
   },
-  F16: (read, count) => halfBitsToFloat32(readUint16(read, count)),
-  BF16: (read, count) => bfloat16BitsToFloat32(readUint16(read, count)),
+  F16: (count) => decode16(count, halfBitsToFloat32),
+  BF16: (count) => decode16(count, bfloat16BitsToFloat32),
 };
 
 /** Contiguous fp32 values -> little-endian bytes of `dtype`. */
@@ -442,14 +484,58 @@ class SafetensorsReader implements SafetensorsFile {
   }
 
   tensor(name: string): Tensor {
-    const entry = this.entry(name);
-    if (!isFloatDtype(entry.dtype)) {
-      throw new FormatError(this.file, `tensor '${name}' is ${entry.dtype}; only ${FLOAT_DTYPES.join(', ')} convert to float32`);
+    const { entry, dtype, count, position } = this.floatEntry(name);
+    const decoding = DECODERS[dtype](count);
+    this.source.read(position, decoding.bytes);
+    return new Tensor(decoding.finish(), entry.shape);
+  }
+
+  async tensorAsync(name: string): Promise<Tensor> {
+    const tensors = await this.readAsync([name]);
+    return tensors.get(name) as Tensor;
+  }
+
+  async preload(): Promise<WeightSource> {
+    const inFileOrder = [...this.layout.entries.values()].sort((a, b) => a.begin - b.begin);
+    const tensors = await this.readAsync(inFileOrder.filter((entry) => isFloatDtype(entry.dtype)).map((entry) => entry.name));
+    return {
+      file: this.file,
+      has: (name) => this.has(name),
+      tensor: (name) => {
+        const tensor = tensors.get(name);
+        tensors.delete(name);
+        return tensor ?? this.tensor(name);
+      },
+    };
+  }
+
+  /**
+   * The named float tensors by name, read in one asynchronous pass over the file; each tensor's
+   * memory is allocated when its turn comes (as the synchronous reads do).
+   */
+  private async readAsync(names: readonly string[]): Promise<Map<string, Tensor>> {
+    const tensors = new Map<string, Tensor>();
+    const floatEntry = (name: string): ReturnType<SafetensorsReader['floatEntry']> => this.floatEntry(name);
+    function* parts(): Generator<readonly [number, Uint8Array]> {
+      for (const name of names) {
+        const { entry, dtype, count, position } = floatEntry(name);
+        const decoding = DECODERS[dtype](count);
+        yield [position, decoding.bytes];
+        tensors.set(name, new Tensor(decoding.finish(), entry.shape));
+      }
     }
-    const decode = DECODERS[entry.dtype];
-    const count = (entry.end - entry.begin) / DTYPE_BYTES[entry.dtype];
-    const position = this.layout.dataStart + entry.begin;
-    return new Tensor(decode((target) => this.source.read(position, target), count), entry.shape);
+    await this.source.readAsync(parts());
+    return tensors;
+  }
+
+  /** A tensor that converts to fp32: its entry, dtype, element count and absolute position. */
+  private floatEntry(name: string): { entry: Entry; dtype: SafetensorsFloatDtype; count: number; position: number } {
+    const entry = this.entry(name);
+    const dtype = entry.dtype;
+    if (!isFloatDtype(dtype)) {
+      throw new FormatError(this.file, `tensor '${name}' is ${dtype}; only ${FLOAT_DTYPES.join(', ')} convert to float32`);
+    }
+    return { entry, dtype, count: (entry.end - entry.begin) / DTYPE_BYTES[dtype], position: this.layout.dataStart + entry.begin };
   }
 
   private entry(name: string): Entry {

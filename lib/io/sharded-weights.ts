@@ -51,13 +51,19 @@ export function shardedWeights(index: string): WeightSource {
     const shard = shardOf.get(name);
     return shard !== undefined && open(shard).has(name);
   };
+  const shardFor = (name: string): string => {
+    const shard = shardOf.get(name);
+    if (shard === undefined) throw new FormatError(index, `weight_map has no tensor '${name}'`);
+    return shard;
+  };
   return {
     file: index,
     has,
-    tensor: (name) => {
-      const shard = shardOf.get(name);
-      if (shard === undefined) throw new FormatError(index, `weight_map has no tensor '${name}'`);
-      return open(shard).tensor(name);
+    tensor: (name) => open(shardFor(name)).tensor(name),
+    preload: async () => {
+      const loaded = new Map<string, WeightSource>();
+      for (const shard of new Set(shardOf.values())) loaded.set(shard, await open(shard).preload());
+      return { file: index, has, tensor: (name) => (loaded.get(shardFor(name)) as WeightSource).tensor(name) };
     },
   };
 }

@@ -133,23 +133,38 @@ function onnxSource(file: string): ModelSource {
   };
 }
 
-/** Loads a model folder or `.onnx` file on the calling thread. */
-export function loadModelSync(modelPath: string): Model {
+function modelSource(modelPath: string): ModelSource {
   const checked = checkPath(modelPath);
-  const src = checked.toLowerCase().endsWith('.onnx') ? onnxSource(checked) : folderSource(checked);
+  return checked.toLowerCase().endsWith('.onnx') ? onnxSource(checked) : folderSource(checked);
+}
+
+/** The loader for the config's model_type. */
+function loaderFor(src: ModelSource): (src: ModelSource) => Model {
   const type = optionalString(jsonObject(src.json, src.configFile, 'config.json'), 'model_type', src.configFile, '');
   const loader = Object.hasOwn(LOADERS, type) ? LOADERS[type] : undefined;
   if (!loader) throw new FormatError(src.configFile, `'model_type': expected one of ${Object.keys(LOADERS).join(', ')}, received '${type}'`);
-  return loader(src);
+  return loader;
+}
+
+/** Loads a model folder or `.onnx` file on the calling thread. */
+export function loadModelSync(modelPath: string): Model {
+  const src = modelSource(modelPath);
+  return loaderFor(src)(src);
 }
 
 /**
- * Loads a model folder or `.onnx` file: the files are read and checked on the calling thread,
- * then the weights are packed for the GEMM on the pool, off the event loop (a model whose packing
- * fails is released before the promise rejects).
+ * Loads a model folder or `.onnx` file. A folder's config files and safetensors headers are
+ * read and checked on the calling thread, its tensors are then read asynchronously (the event
+ * loop stays free), the model is built, and its weights are packed for the GEMM on the pool (a
+ * model whose packing fails is released before the promise rejects). An ONNX file is read and
+ * mapped on the calling thread.
  */
 export async function loadModel(modelPath: string): Promise<Model> {
-  const model = withDeferredPacking(() => loadModelSync(modelPath));
+  const src = modelSource(modelPath);
+  const loader = loaderFor(src);
+  const opened = src.weights();
+  const weights = opened.preload ? await opened.preload() : opened;
+  const model = withDeferredPacking(() => loader({ ...src, weights: () => weights }));
   try {
     await packPendingWeights(model);
   } catch (error) {

@@ -12,6 +12,8 @@ export interface WeightSource {
   readonly file: string;
   has(name: string): boolean;
   tensor(name: string): Tensor;
+  /** Files only: the same tensors read into memory without blocking the event loop (loadModel). */
+  preload?(): Promise<WeightSource>;
 }
 
 /** A WeightSource over tensors in memory. */

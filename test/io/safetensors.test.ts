@@ -295,6 +295,52 @@ describe('round trips', () => {
   });
 });
 
+describe('asynchronous reads (tensorAsync, preload)', () => {
+  const values = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) * 1000);
+  function writeAllDtypes(): string {
+    const file = tempPath();
+    writeSafetensors(file, { a: { data: values, shape: [3, 100] } }, undefined, 'F32');
+    const f16 = tempPath();
+    writeSafetensors(f16, { b: { data: values, shape: [300] } }, undefined, 'F16');
+    return file;
+  }
+
+  it('tensorAsync gives the bits tensor() gives, for F32, F16 and BF16, from a file and a buffer', async () => {
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const file = tempPath();
+      writeSafetensors(file, { x: { data: values, shape: [3, 100] }, y: { data: values.subarray(0, 7), shape: [7] } }, undefined, dtype);
+      for (const st of [readSafetensors(file), parseSafetensors(fs.readFileSync(file), file)]) {
+        for (const name of ['x', 'y']) {
+          const [sync, async] = [st.tensor(name), await st.tensorAsync(name)];
+          expect(async.shape).toEqual(sync.shape);
+          expect(bitsOf(async)).toEqual(bitsOf(sync));
+        }
+      }
+    }
+  });
+
+  it('preload hands each tensor out once, then reads the file again; other names keep their errors', async () => {
+    const file = writeAllDtypes();
+    const st = readSafetensors(file);
+    const loaded = await st.preload();
+    expect(loaded.has('a')).toBe(true);
+    const first = loaded.tensor('a');
+    const second = loaded.tensor('a');
+    expect(second).not.toBe(first);
+    expect(bitsOf(second)).toEqual(bitsOf(first));
+    expect(bitsOf(first)).toEqual(bitsOf(st.tensor('a')));
+    expect(() => loaded.tensor('missing')).toThrow(/no tensor named 'missing'/);
+  });
+
+  it('a file changed on disk since it was opened is refused by the asynchronous reads too', async () => {
+    const file = writeAllDtypes();
+    const st = readSafetensors(file);
+    fs.appendFileSync(file, Buffer.alloc(8));
+    await expect(st.tensorAsync('a')).rejects.toThrow(FormatError);
+    await expect(st.preload()).rejects.toThrow(/changed on disk since it was opened/);
+  });
+});
+
 describe('the written layout', () => {
   it('pads the header with spaces to a multiple of 8, puts metadata first and tensors in name order', () => {
     const t = (n: number): TensorLike => ({ data: new Float32Array(n), shape: [n] });

@@ -2,13 +2,13 @@
  * loadModel on broken model folders: every problem is a FormatError naming the file and what
  * was wrong, raised before anything large is allocated; nothing crashes.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { FormatError } from '../../lib/errors';
 import { readSafetensors, writeSafetensors } from '../../lib/io/safetensors';
-import { loadModel } from '../../lib/models/load';
+import { loadModel, loadModelSync } from '../../lib/models/load';
 import { Tensor } from '../../lib/tensor';
 
 const SOURCE = path.join(__dirname, '..', 'fixtures', 'vit-odd');
@@ -114,6 +114,28 @@ test('a valid sharded checkpoint loads and matches the single file', async () =>
   const a = await (sharded as { forward(p: Tensor): Promise<Tensor> }).forward(pixels);
   const b = await (single as { forward(p: Tensor): Promise<Tensor> }).forward(pixels);
   expect(Array.from(a.data)).toEqual(Array.from(b.data));
+});
+
+test('loadModel reads only configs and headers synchronously, the tensors asynchronously; same logits as loadModelSync', async () => {
+  const readSync = jest.spyOn(fs, 'readSync');
+  /** Bytes read with fs.readSync since the last call. */
+  const bytesReadSync = (): number => {
+    const total = readSync.mock.calls.reduce((sum, call) => sum + (((call as unknown[])[3] as number | undefined) ?? 0), 0);
+    readSync.mockClear();
+    return total;
+  };
+  try {
+    const pixels = readSafetensors(path.join(SOURCE, 'io.safetensors')).tensor('pixel_values');
+    const weightBytes = fs.statSync(path.join(SOURCE, 'model.safetensors')).size;
+    bytesReadSync();
+    const model = (await loadModel(SOURCE)) as unknown as { forward(p: Tensor): Promise<Tensor> };
+    expect(bytesReadSync()).toBeLessThan(16 * 1024);
+    const synced = loadModelSync(SOURCE) as unknown as { forward(p: Tensor): Promise<Tensor> };
+    expect(bytesReadSync()).toBeGreaterThan(weightBytes / 2);
+    expect(Array.from((await model.forward(pixels)).data)).toEqual(Array.from((await synced.forward(pixels)).data));
+  } finally {
+    readSync.mockRestore();
+  }
 });
 
 test('a path that is not a folder', async () => {
