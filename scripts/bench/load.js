@@ -10,6 +10,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { setInterval, clearInterval } = require('node:timers');
 const { VIT_B16_CONFIG, syntheticViTWeights } = require('../../dist/bench/vit-weights');
 const { writeSafetensors } = require('../../dist/io/safetensors');
 const { loadModel, loadModelSync } = require('../../dist/models/load');
