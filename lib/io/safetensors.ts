@@ -491,13 +491,13 @@ class SafetensorsReader implements SafetensorsFile {
   }
 
   async tensorAsync(name: string): Promise<Tensor> {
-    const tensors = await this.readAsync([name]);
+    const tensors = await this.readTensorsAsync([name]);
     return tensors.get(name) as Tensor;
   }
 
   async preload(): Promise<WeightSource> {
     const inFileOrder = [...this.layout.entries.values()].sort((a, b) => a.begin - b.begin);
-    const tensors = await this.readAsync(inFileOrder.filter((entry) => isFloatDtype(entry.dtype)).map((entry) => entry.name));
+    const tensors = await this.readTensorsAsync(inFileOrder.filter((entry) => isFloatDtype(entry.dtype)).map((entry) => entry.name));
     return {
       file: this.file,
       has: (name) => this.has(name),
@@ -510,15 +510,15 @@ class SafetensorsReader implements SafetensorsFile {
   }
 
   /**
-   * The named float tensors by name, read in one asynchronous pass over the file; each tensor's
-   * memory is allocated when its turn comes (as the synchronous reads do).
+   * The named float tensors by name (every name checked before any I/O), read in one
+   * asynchronous pass over the file; each tensor's memory is allocated when its turn comes (as
+   * the synchronous reads do).
    */
-  private async readAsync(names: readonly string[]): Promise<Map<string, Tensor>> {
+  private async readTensorsAsync(names: readonly string[]): Promise<Map<string, Tensor>> {
+    const wanted = names.map((name) => ({ name, ...this.floatEntry(name) }));
     const tensors = new Map<string, Tensor>();
-    const floatEntry = (name: string): ReturnType<SafetensorsReader['floatEntry']> => this.floatEntry(name);
     function* parts(): Generator<readonly [number, Uint8Array]> {
-      for (const name of names) {
-        const { entry, dtype, count, position } = floatEntry(name);
+      for (const { name, entry, dtype, count, position } of wanted) {
         const decoding = DECODERS[dtype](count);
         yield [position, decoding.bytes];
         tensors.set(name, new Tensor(decoding.finish(), entry.shape));

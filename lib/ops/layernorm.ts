@@ -13,7 +13,6 @@ import type { KernelOptions } from './rows';
 import { checkKernelOptions, checkRows, rowsOutput } from './rows';
 import { FLOAT32_MAX, checkOptions } from './validate';
 
-
 export interface LayerNormOptions extends KernelOptions {
   /** Scale [C]; default ones. */
   gamma?: Float32Array | null;

@@ -352,8 +352,8 @@ constexpr int64_t kChunksPerWorker = 8;
 // next one is the next head of the same rows and keys (TileEngine::set_next_head). This pays
 // where each task's keys are its own, as in axial patterns over tensors far larger than the
 // caches (96,000-token divided space-time: 15% faster than one task at a time in head-major
-// order); dense attention: within noise; strided: 15% slower (its column keys were reused from
-// L2 by the next tile of the same head).
+// order); dense attention: within noise; strided patterns on their former single tile plan: 15%
+// slower (its column keys were reused from L2 by the next tile of the same head).
 template <class S, class Work>
 Status run_tasks(const AttentionParams& p, int64_t per_head, int max_threads, Work&& work) {
   const int64_t tasks = p.batch * p.heads * per_head;
